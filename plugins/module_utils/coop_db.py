@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright: roost.coop contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PostgreSQL connection for the roost.coop modules: guarded psycopg 3 import, the common
+argument spec, and connection settings taken from module options or a Coop env file."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
+
+PSYCOPG_IMPORT_ERROR = None
+try:
+    import psycopg
+    from psycopg import sql
+    HAS_PSYCOPG = True
+except ImportError:  # pragma: no cover - exercised by sanity's import test
+    psycopg = None
+    sql = None
+    HAS_PSYCOPG = False
+    PSYCOPG_IMPORT_ERROR = traceback.format_exc()
+
+SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']
+
+# Coop's server.env uses DATABASE_*, the migrator's db.env API_SERVER_DATABASE_* (coop-facts 2a/2b).
+ENV_PREFIXES = ('DATABASE_', 'API_SERVER_DATABASE_')
+TRUE_WORDS = ('true', '1', 'yes')
+
+
+def coop_db_argument_spec():
+    """Options shared by every roost.coop module that talks to Coop's PostgreSQL."""
+    return dict(
+        login_host=dict(type='str', aliases=['host']),
+        login_port=dict(type='int', aliases=['port']),
+        login_db=dict(type='str', aliases=['database', 'db']),
+        login_user=dict(type='str', aliases=['user']),
+        login_password=dict(type='str', no_log=True, aliases=['password']),
+        ssl_mode=dict(type='str', choices=SSL_MODES),
+        ca_cert=dict(type='path'),
+        env_file=dict(type='path'),
+        connect_timeout=dict(type='int', default=10),
+    )
+
+
+def ensure_psycopg(module):
+    if not HAS_PSYCOPG:
+        module.fail_json(msg=missing_required_lib('psycopg (version 3)'), exception=PSYCOPG_IMPORT_ERROR)
+
+
+def settings_from_env(env):
+    """Connection settings from the values of a Coop server.env or db.env.
+
+    Returns a dict with keys host, port, dbname, user, password, sslmode (absent when not set).
+    Coop's own defaults apply where a key is missing: port 5432, user postgres, and for the
+    server the database name 'development' (coop-facts 2b)."""
+    prefix = None
+    for candidate in ENV_PREFIXES[::-1]:
+        if any(key.startswith(candidate) for key in env):
+            prefix = candidate
+            break
+    if prefix is None:
+        return {}
+    out = {}
+    mapping = (('HOST', 'host'), ('PORT', 'port'), ('NAME', 'dbname'), ('USER', 'user'), ('PASSWORD', 'password'))
+    for suffix, key in mapping:
+        value = env.get(prefix + suffix)
+        if value not in (None, ''):
+            out[key] = value
+    if 'port' in out:
+        try:
+            out['port'] = int(out['port'])
+        except ValueError:
+            raise ValueError('%sPORT is %r, not a port number; set it to a number such as 5432' % (prefix, out['port']))
+    if prefix == 'DATABASE_':
+        out.setdefault('dbname', 'development')
+    out.setdefault('user', 'postgres')
+    ssl = env.get(prefix + 'SSL')
+    if ssl is not None and ssl.strip().lower() in TRUE_WORDS:
+        # Coop connects with rejectUnauthorized: false, i.e. encrypted without verification.
+        out['sslmode'] = 'require'
+    return out
+
+
+def connection_settings(params, read_file=None):
+    """Merge the env file's settings (if any) with explicit module options, which win."""
+    settings = {}
+    env_file = params.get('env_file')
+    if env_file:
+        reader = read_file or _read_text
+        settings.update(settings_from_env(dotenv_values(reader(env_file))))
+    explicit = (('login_host', 'host'), ('login_port', 'port'), ('login_db', 'dbname'),
+                ('login_user', 'user'), ('login_password', 'password'), ('ssl_mode', 'sslmode'),
+                ('ca_cert', 'sslrootcert'))
+    for option, key in explicit:
+        if params.get(option) not in (None, ''):
+            settings[key] = params[option]
+    settings['connect_timeout'] = params.get('connect_timeout') or 10
+    return settings
+
+
+def _read_text(path):
+    with open(path, 'r') as handle:
+        return handle.read()
+
+
+def describe(settings):
+    """Where we connect, for messages; never includes the password."""
+    return 'database %s on %s:%s as %s' % (settings.get('dbname', '(default)'), settings.get('host', '(local socket)'),
+                                          settings.get('port', 5432), settings.get('user', '(default)'))
+
+
+def connect(module, autocommit=False):
+    """Open one connection from the module's options, or fail the module with a message naming the fix."""
+    ensure_psycopg(module)
+    try:
+        settings = connection_settings(module.params)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot read env_file %s: %s; point env_file at Coop\'s server.env or db.env' % (module.params['env_file'], exc))
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    if settings.get('password'):
+        module.no_log_values.add(settings['password'])
+    try:
+        conn = psycopg.connect(autocommit=autocommit, **settings)
+    except psycopg.Error as exc:
+        module.fail_json(msg='cannot connect to PostgreSQL (%s): %s; check login_host, login_port, login_user, '
+                             'login_password and login_db, or the env_file' % (describe(settings), _first_line(exc)))
+    return conn
+
+
+def _first_line(exc):
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def existing_columns(cursor, tables):
+    """{(schema, table): set(columns)} for the given (schema, table) pairs, from information_schema, in one query."""
+    schemas = [schema for schema, _table in tables]
+    names = [table for _schema, table in tables]
+    cursor.execute(
+        'SELECT table_schema, table_name, column_name FROM information_schema.columns '
+        'WHERE (table_schema, table_name) IN (SELECT * FROM unnest(%s::text[], %s::text[]))',
+        (schemas, names))
+    found = {}
+    for schema, table, column in cursor.fetchall():
+        found.setdefault((schema, table), set()).add(column)
+    return found
