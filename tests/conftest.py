@@ -89,7 +89,7 @@ def run_module(name, args, check=False, diff=False, env=None):
     child_env = dict(os.environ, PYTHONPATH=COLLECTIONS)
     child_env.update(env or {})
     proc = subprocess.run([sys.executable, '-m', 'ansible_collections.roost.coop.plugins.modules.%s' % name],
-                          input=payload, capture_output=True, text=True, env=child_env, cwd=ROOT)
+                          input=payload, capture_output=True, text=True, env=child_env, cwd=ROOT, check=False)
     try:
         result = json.loads(proc.stdout)
     except ValueError:

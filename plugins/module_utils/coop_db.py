@@ -138,6 +138,11 @@ def _first_line(exc):
     return text.splitlines()[0] if text else exc.__class__.__name__
 
 
+def table_identifier(schema, table):
+    """A schema-qualified table name for psycopg.sql composition."""
+    return sql.Identifier(schema, table)
+
+
 def existing_columns(cursor, tables):
     """{(schema, table): set(columns)} for the given (schema, table) pairs, from information_schema, in one query."""
     schemas = [schema for schema, _table in tables]
