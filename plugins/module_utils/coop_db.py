@@ -110,8 +110,9 @@ def _read_text(path):
 
 def describe(settings):
     """Where we connect, for messages; never includes the password."""
-    return 'database %s on %s:%s as %s' % (settings.get('dbname', '(default)'), settings.get('host', '(local socket)'),
-                                          settings.get('port', 5432), settings.get('user', '(default)'))
+    return 'database %s on %s:%s as %s' % (
+        settings.get('dbname', '(default)'), settings.get('host', '(local socket)'),
+        settings.get('port', 5432), settings.get('user', '(default)'))
 
 
 def connect(module, autocommit=False):
