@@ -18,10 +18,12 @@ PSYCOPG_IMPORT_ERROR = None
 try:
     import psycopg
     from psycopg import sql
+    from psycopg.types.json import Jsonb
     HAS_PSYCOPG = True
 except ImportError:  # pragma: no cover - exercised by sanity's import test
     psycopg = None
     sql = None
+    Jsonb = None
     HAS_PSYCOPG = False
     PSYCOPG_IMPORT_ERROR = traceback.format_exc()
 
@@ -156,3 +158,22 @@ def existing_columns(cursor, tables):
     for schema, table, column in cursor.fetchall():
         found.setdefault((schema, table), set()).add(column)
     return found
+
+
+def find_orgs(cursor, identifiers):
+    """Orgs of public.orgs whose id or name is one of identifiers, in one query.
+
+    Returns ({identifier: (id, name)} matched by id, {identifier: (id, name)} matched by name)."""
+    cursor.execute('SELECT id, name FROM public.orgs WHERE id = ANY(%s) OR name = ANY(%s)',
+                   (list(identifiers), list(identifiers)))
+    by_id, by_name = {}, {}
+    for org_id, name in cursor.fetchall():
+        by_id[org_id] = (org_id, name)
+        by_name[name] = (org_id, name)
+    return by_id, by_name
+
+
+def all_orgs(cursor):
+    """[(id, name)] of every org, for "near matches" in error messages."""
+    cursor.execute('SELECT id, name FROM public.orgs ORDER BY name')
+    return cursor.fetchall()
