@@ -1,0 +1,626 @@
+# -*- coding: utf-8 -*-
+# Copyright: roost.coop contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The go-live checklist: each check is a pure function over facts gathered by coop_checklist.
+
+Facts (a dict; a missing or None part means "not gathered"):
+  env        {'server': {..} | None, 'db': {..} | None, 'client': {..} | None}  parsed env files
+  files      [{'kind', 'path', 'exists', 'mode', 'error'}]                    the env files given
+  ncmec_approved  bool  (live CyberTipline reporting approved by NCMEC for this deployment)
+  processes  {'api': int, 'worker': int | None}  Coop processes sharing the database
+  postgres   {'reachable', 'error', 'target', 'max_connections', 'reserved_connections',
+              'migrations' (names or None), 'sample_orgs' [{id, name}],
+              'default_password_users' [{id, email, org_id}] | None (bcrypt missing)}
+  redis      {'reachable', 'error', 'target', 'config' {name: value} | None, 'config_error'}
+  scylla     {'hosts': [..], 'unreachable': [{'host', 'error'}]}      only when probed
+  clickhouse {'url', 'reachable', 'error'}                             only when probed
+  release    {'dir', 'scripts': [names] | None, 'error'}               only with a release dir
+
+Each check returns {id, title, status: pass|warn|fail|skip, detail, remedy}. Details name
+variables, never the value of a secret.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.roost.coop.plugins.module_utils import coop_env_catalog as catalog
+from ansible_collections.roost.coop.plugins.module_utils.coop_sample import SAMPLE_ORGS, seed_env
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover - Python 2
+    from urlparse import urlsplit
+
+PASS, WARN, FAIL, SKIP = 'pass', 'warn', 'fail', 'skip'
+STATUSES = (PASS, WARN, FAIL, SKIP)
+FAIL_ON = {'fail': (FAIL,), 'warn': (FAIL, WARN), 'never': ()}
+FALSE_WORDS = ('false', '0', 'no')
+TRUE_WORDS = ('true', '1', 'yes')
+
+# The seed's "Required production configuration" for the server (coop-facts 9): unset means boot
+# failure, 500s, or (DATABASE_NAME) the wrong database.
+REQUIRED_SERVER = ('UI_URL', 'DATABASE_HOST', 'DATABASE_READ_ONLY_HOST', 'DATABASE_PASSWORD', 'DATABASE_NAME',
+                   'SESSION_SECRET', 'REDIS_USE_CLUSTER', 'REDIS_HOST', 'ITEM_QUEUE_TRAFFIC_PERCENTAGE')
+# Every migrator command needs SCYLLA_HOSTS (coop-facts 2a, "Ten surprises" 4).
+REQUIRED_DB = ('API_SERVER_DATABASE_HOST', 'API_SERVER_DATABASE_NAME', 'API_SERVER_DATABASE_USER',
+               'API_SERVER_DATABASE_PASSWORD', 'SCYLLA_HOSTS')
+# Secrets signed with, not typed by people: they must be long (catalog MIN_SECRET_LENGTH).
+GENERATED_SECRETS = ('SESSION_SECRET', 'READ_ME_JWT_SECRET')
+MIN_PASSWORD_LENGTH = 12
+SENDERS = ('NOREPLY_EMAIL', 'SUPPORT_EMAIL', 'TEAM_EMAIL')
+EXAMPLE_DOMAINS = ('example.com', 'example.org', 'example.net', 'example', 'localhost', 'test', 'invalid')
+LOCAL_HOSTS = ('localhost', '127.0.0.1', '::1', '0.0.0.0')
+ADAPTERS = catalog.VARS['server']['WAREHOUSE_ADAPTER'].choices
+
+CHECKS = []
+
+
+def check(check_id, title):
+    """Register a check; the function returns (status, detail, remedy)."""
+    def register(func):
+        CHECKS.append((check_id, title, func))
+        return func
+    return register
+
+
+def run(facts, only=None):
+    """Evaluate every registered check (or those whose id is in only), in registry order."""
+    results = []
+    for check_id, title, func in CHECKS:
+        if only and check_id not in only:
+            continue
+        status, detail, remedy = func(facts)
+        results.append({'id': check_id, 'title': title, 'status': status, 'detail': detail,
+                        'remedy': '' if status == PASS else remedy})
+    return results
+
+
+def summary(results):
+    counts = dict((status, 0) for status in STATUSES)
+    for result in results:
+        counts[result['status']] += 1
+    counts['total'] = len(results)
+    counts['failed'] = [r['id'] for r in results if r['status'] == FAIL]
+    counts['warned'] = [r['id'] for r in results if r['status'] == WARN]
+    return counts
+
+
+def blocking(results, fail_on):
+    """The results that make the run fail under fail_on (fail|warn|never)."""
+    return [r for r in results if r['status'] in FAIL_ON[fail_on]]
+
+
+SEVERITY = {FAIL: 0, WARN: 1, PASS: 2, SKIP: 3}
+
+
+def table(results):
+    """Lines of a table people read at a glance: worst first, the remedy under each problem."""
+    width = max([len(r['id']) for r in results] + [5])
+    lines = ['%-4s  %-*s  %s' % ('', width, 'check', 'detail')]
+    for r in sorted(results, key=lambda item: SEVERITY[item['status']]):
+        lines.append('%-4s  %-*s  %s' % (r['status'].upper(), width, r['id'], r['detail']))
+        if r['remedy'] and r['status'] in (FAIL, WARN):
+            lines.append('%-4s  %-*s  fix: %s' % ('', width, '', r['remedy']))
+    return lines
+
+
+def ids():
+    return [check_id for check_id, _title, _func in CHECKS]
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+def _env(facts, kind):
+    return (facts.get('env') or {}).get(kind)
+
+
+def _set(env, name):
+    return env is not None and env.get(name, '') != ''
+
+
+def _lower(env, name, default=''):
+    return (env.get(name, default) or default).strip().lower()
+
+
+def _host(url):
+    try:
+        return (urlsplit(url).hostname or '').lower()
+    except ValueError:
+        return ''
+
+
+def _origin(url):
+    parts = urlsplit(url.strip())
+    return '%s://%s' % (parts.scheme.lower(), parts.netloc.lower())
+
+
+def _missing(kind):
+    return SKIP, '%s.env was not given' % kind, 'pass the path of %s.env to check it' % kind
+
+
+def _names(items):
+    return ', '.join(items)
+
+
+def _warehouse(env):
+    """Effective WAREHOUSE_ADAPTER and ANALYTICS_ADAPTER (coop-facts 2d)."""
+    warehouse = _lower(env, 'WAREHOUSE_ADAPTER') or _lower(env, 'DATA_WAREHOUSE_PROVIDER') or 'clickhouse'
+    analytics = _lower(env, 'ANALYTICS_ADAPTER') or warehouse
+    return warehouse, analytics
+
+
+def investigation_enabled(server):
+    """ITEM_INVESTIGATION_AND_STRIKES_ENABLED: on unless false/0/no (coop-facts 2b)."""
+    return _lower(server, 'ITEM_INVESTIGATION_AND_STRIKES_ENABLED') not in FALSE_WORDS
+
+
+def clickhouse_selected(server):
+    return 'clickhouse' in _warehouse(server)
+
+
+def _catalog_default(name, fallback):
+    var = catalog.VARS.get('server', {}).get(name)
+    default = getattr(var, 'default', None)
+    try:
+        return int(default)
+    except (TypeError, ValueError):
+        return fallback
+
+
+def _email_domain(address):
+    return address.rsplit('@', 1)[-1].strip().lower() if '@' in address else ''
+
+
+def _is_example_domain(domain):
+    return any(domain == d or domain.endswith('.' + d) for d in EXAMPLE_DOMAINS)
+
+
+# ---- files and required settings ------------------------------------------------------------
+
+@check('env_files', 'Env files exist and only their owner can read them')
+def check_env_files(facts):
+    files = facts.get('files') or []
+    if not files:
+        return SKIP, 'no env file was given', 'pass server_env, db_env and client_env'
+    problems = []
+    for item in files:
+        if not item.get('exists'):
+            problems.append('%s does not exist' % item['path'])
+        elif item.get('error'):
+            problems.append('%s cannot be read: %s' % (item['path'], item['error']))
+        elif item.get('mode') is not None and item['mode'] & 0o077:
+            problems.append('%s has mode %04o' % (item['path'], item['mode'] & 0o7777))
+    if problems:
+        return FAIL, '; '.join(problems), ('write the env files with roost.coop.config (mode 0600, owner coop), '
+                                           'or chmod 0600 them')
+    return PASS, 'all %d env files exist with mode 0600 or stricter' % len(files), ''
+
+
+@check('required_settings', 'Required production settings are set')
+def check_required_settings(facts):
+    server, db = _env(facts, 'server'), _env(facts, 'db')
+    if server is None and db is None:
+        return _missing('server')
+    missing = []
+    for kind, env, names in (('server.env', server, REQUIRED_SERVER), ('db.env', db, REQUIRED_DB)):
+        if env is not None:
+            missing.extend('%s in %s' % (name, kind) for name in names if not _set(env, name) and not catalog.is_secret(name))
+    if missing:
+        return FAIL, 'not set: %s' % _names(missing), 'set them with the roost.coop.config role (coop-facts 9)'
+    return PASS, 'every required setting is set', ''
+
+
+@check('secrets_present', 'Required secrets are set')
+def check_secrets_present(facts):
+    server, db = _env(facts, 'server'), _env(facts, 'db')
+    if server is None and db is None:
+        return _missing('server')
+    missing = []
+    for kind, env, names in (('server.env', server, REQUIRED_SERVER), ('db.env', db, REQUIRED_DB)):
+        if env is not None:
+            missing.extend('%s in %s' % (name, kind) for name in names if not _set(env, name) and catalog.is_secret(name))
+    if missing:
+        return FAIL, 'not set: %s' % _names(missing), ('set them (roost.coop.config generates SESSION_SECRET); without '
+                                                      'SESSION_SECRET every request but /api/v1/ready answers 500')
+    return PASS, 'every required secret is set', ''
+
+
+def _secret_values(facts):
+    for kind in ('server', 'db', 'client'):
+        env = _env(facts, kind) or {}
+        for name in sorted(env):
+            if env[name] and catalog.is_secret(name):
+                yield kind, name, env[name]
+
+
+@check('secrets_not_placeholders', 'Secrets are not the placeholders from Coop\'s example files')
+def check_secrets_not_placeholders(facts):
+    if _env(facts, 'server') is None and _env(facts, 'db') is None:
+        return _missing('server')
+    found = ['%s (%s.env)' % (name, kind) for kind, name, value in _secret_values(facts) if catalog.is_placeholder(value)]
+    if found:
+        return FAIL, 'example values in: %s' % _names(found), ('replace them with real secrets (roost.coop.config '
+                                                             'generates session secrets; SENDGRID_API_KEY empty means AWS SES)')
+    return PASS, 'no secret has an example value', ''
+
+
+@check('secrets_length', 'Secrets are long enough')
+def check_secrets_length(facts):
+    if _env(facts, 'server') is None and _env(facts, 'db') is None:
+        return _missing('server')
+    short, weak = [], []
+    for kind, name, value in _secret_values(facts):
+        if name in GENERATED_SECRETS and len(value) < catalog.MIN_SECRET_LENGTH:
+            short.append('%s (%s.env)' % (name, kind))
+        elif len(value) < MIN_PASSWORD_LENGTH:
+            weak.append('%s (%s.env)' % (name, kind))
+    if short:
+        return FAIL, 'shorter than %d characters: %s' % (catalog.MIN_SECRET_LENGTH, _names(short)), \
+            'generate them, e.g. openssl rand -hex 32, or remove them and let roost.coop.config generate them'
+    if weak:
+        return WARN, 'shorter than %d characters: %s' % (MIN_PASSWORD_LENGTH, _names(weak)), \
+            'use longer passwords for the services, e.g. openssl rand -base64 24'
+    return PASS, 'every secret is long enough', ''
+
+
+# ---- public origin, client, email ------------------------------------------------------------
+
+@check('ui_url', 'Public UI origin is set, https and not localhost')
+def check_ui_url(facts):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    url = server.get('UI_URL', '').strip()
+    if not url:
+        return FAIL, 'UI_URL is not set; every Coop process refuses to start', \
+            'set coop_ui_url to the public https origin people open, e.g. https://coop.example.org'
+    parts = urlsplit(url)
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        return FAIL, 'UI_URL %s is not an http(s) URL' % url, 'set coop_ui_url to an origin such as https://coop.example.org'
+    if _lower(server, 'NODE_ENV') != 'production':
+        return PASS, 'UI_URL is %s (NODE_ENV is not production, see node_env)' % url, ''
+    if parts.hostname.lower() in LOCAL_HOSTS:
+        return FAIL, 'UI_URL %s points at this machine; SAML callbacks and invite links would too' % url, \
+            'set coop_ui_url to the public origin of the deployment'
+    if parts.scheme != 'https':
+        return FAIL, 'UI_URL %s is plain http while NODE_ENV=production makes session cookies Secure: ' \
+            'browsers drop them and logins fail' % url, 'serve Coop over https and set coop_ui_url to the https origin'
+    return PASS, 'UI_URL is %s' % url, ''
+
+
+@check('node_env', 'NODE_ENV is production')
+def check_node_env(facts):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    value = server.get('NODE_ENV', '')
+    if value.strip().lower() == 'production':
+        return PASS, 'NODE_ENV=production', ''
+    return WARN, 'NODE_ENV is %s: GraphQL introspection is on and session cookies are not Secure' % (value or 'unset'), \
+        'set coop_node_env: production once Coop is served over https'
+
+
+@check('client_ui_url', 'Client VITE_UI_URL agrees with UI_URL')
+def check_client_ui_url(facts):
+    server, client = _env(facts, 'server'), _env(facts, 'client')
+    if client is None:
+        return _missing('client')
+    if 'VITE_UI_URL' not in client:
+        return PASS, 'VITE_UI_URL is unset: the client uses the browser\'s origin', ''
+    vite = client['VITE_UI_URL'].strip()
+    if not vite:
+        return WARN, 'VITE_UI_URL is empty, which the client uses as \'\' rather than the browser origin (coop-facts 2c)', \
+            'set VITE_UI_URL to UI_URL or remove the line, then rebuild the client'
+    if server is None or not server.get('UI_URL'):
+        return SKIP, 'UI_URL is not known', 'pass server_env'
+    if _origin(vite) != _origin(server['UI_URL']):
+        return FAIL, 'VITE_UI_URL %s differs from UI_URL %s: invite and reset links point elsewhere' % (vite, server['UI_URL']), \
+            'set VITE_UI_URL to UI_URL and rebuild the client (VITE_* are baked in at build time)'
+    return PASS, 'VITE_UI_URL matches UI_URL', ''
+
+
+@check('email_senders', 'Email sender addresses are set and not examples')
+def check_email_senders(facts):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    bad = []
+    for name in SENDERS:
+        value = server.get(name, '').strip()
+        if not value:
+            bad.append('%s unset (Coop falls back to an example.com address)' % name)
+        elif _is_example_domain(_email_domain(value)):
+            bad.append('%s=%s' % (name, value))
+    if bad:
+        return FAIL, _names(bad), 'set NOREPLY_EMAIL, SUPPORT_EMAIL and TEAM_EMAIL to addresses of your own domain'
+    return PASS, 'senders: %s' % _names(server[name] for name in SENDERS), ''
+
+
+@check('email_domains', 'Email sender domains match the UI host')
+def check_email_domains(facts):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    host = _host(server.get('UI_URL', ''))
+    domains = set(_email_domain(server.get(name, '')) for name in SENDERS if server.get(name))
+    if not host or not domains:
+        return SKIP, 'UI_URL or the sender addresses are not set', 'see ui_url and email_senders'
+    foreign = sorted(d for d in domains if not (host == d or host.endswith('.' + d) or d.endswith('.' + host)))
+    if foreign:
+        return WARN, 'sender domain(s) %s differ from the UI host %s; mail may be flagged as spoofed' % (_names(foreign), host), \
+            'send from the UI\'s domain, or make sure SPF/DKIM cover the sender domain'
+    return PASS, 'sender domains match %s' % host, ''
+
+
+# ---- the staging seed -----------------------------------------------------------------------
+
+def _postgres(facts):
+    pg = facts.get('postgres')
+    if not pg:
+        return None, (SKIP, 'PostgreSQL was not checked', 'pass server_env')
+    if not pg.get('reachable'):
+        return None, (SKIP, 'PostgreSQL is unreachable', 'see postgres_reachable')
+    return pg, None
+
+
+@check('sample_orgs', 'Sample orgs of the staging seed are gone')
+def check_sample_orgs(facts):
+    pg, skipped = _postgres(facts)
+    if skipped:
+        return skipped
+    orgs = [org for org in pg.get('sample_orgs') or [] if org['id'] in SAMPLE_ORGS]
+    if orgs:
+        return FAIL, 'sample orgs present: %s' % _names('%s (%s)' % (o['name'], o['id']) for o in orgs), \
+            'run roost.coop.secure_sample_org (coop_sample_org state=absent) to delete them'
+    return PASS, 'none of the staging seed\'s orgs exist', ''
+
+
+@check('default_passwords', 'No user logs in with a known default password')
+def check_default_passwords(facts):
+    pg, skipped = _postgres(facts)
+    if skipped:
+        return skipped
+    users = pg.get('default_password_users')
+    if users is None:
+        return WARN, 'cannot verify password hashes: the bcrypt Python library is missing', \
+            'install bcrypt where the checklist runs'
+    if users:
+        return FAIL, 'users with a default password: %s' % _names(u['email'] for u in users), \
+            'run coop_sample_org state=locked (or absent), or have these users change their password'
+    return PASS, 'no password hash verifies against a known default', ''
+
+
+@check('staging_seed', 'Migrations ran with --env prod, not the staging seed')
+def check_staging_seed(facts):
+    pg, skipped = _postgres(facts)
+    if skipped:
+        return skipped
+    names = pg.get('migrations')
+    if names is None:
+        return SKIP, 'public."SequelizeMeta" does not exist: no migration has run', 'see pending_migrations'
+    seeds = [name for name in names if seed_env(name) == 'staging']
+    if not seeds:
+        return PASS, 'no staging seed is recorded', ''
+    if any(org['id'] in SAMPLE_ORGS for org in pg.get('sample_orgs') or []):
+        return FAIL, 'SequelizeMeta records %s and its sample orgs are still there' % _names(seeds), \
+            'run roost.coop.secure_sample_org; migrate with --env prod only'
+    return PASS, 'SequelizeMeta records %s, but its sample orgs were removed' % _names(seeds), ''
+
+
+# ---- NCMEC, adapters and backing services --------------------------------------------------
+
+@check('ncmec_env', 'NCMEC_ENV=production only when approved')
+def check_ncmec_env(facts):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    if _lower(server, 'NCMEC_ENV') != 'production':
+        return PASS, 'reports go to NCMEC\'s test endpoint (NCMEC_ENV is %s)' % (server.get('NCMEC_ENV') or 'unset'), ''
+    if facts.get('ncmec_approved'):
+        return PASS, 'NCMEC_ENV=production and live reporting is approved', ''
+    return FAIL, 'NCMEC_ENV=production sends reports to the live CyberTipline, but approval is not recorded', \
+        'leave NCMEC_ENV unset until NCMEC approves, then set coop_ncmec_live_reporting_approved: true'
+
+
+@check('warehouse_adapter', 'Warehouse and analytics adapters can boot')
+def check_warehouse_adapter(facts):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    warehouse, analytics = _warehouse(server)
+    unknown = [v for v in (warehouse, analytics) if v not in ADAPTERS]
+    if unknown:
+        return FAIL, 'unknown adapter %s' % _names(unknown), 'use one of %s' % _names(ADAPTERS)
+    if 'postgresql' in (warehouse, analytics):
+        return FAIL, 'the postgresql adapter makes the server fail at boot (coop-facts 2d)', \
+            'use WAREHOUSE_ADAPTER=noop without ClickHouse, or clickhouse with ClickHouse'
+    if analytics == 'clickhouse' and warehouse != 'clickhouse':
+        return FAIL, 'ANALYTICS_ADAPTER=clickhouse requires WAREHOUSE_ADAPTER=clickhouse (boot failure)', \
+            'set both to clickhouse, or both to noop'
+    return PASS, 'warehouse %s, analytics %s' % (warehouse, analytics), ''
+
+
+def _reach(facts, name, selected, what):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    if not selected(server):
+        return None
+    probe = facts.get(name)
+    if not probe:
+        return SKIP, '%s was not probed' % what, 'run the checklist where it can reach %s' % what
+    return probe
+
+
+@check('postgres_reachable', 'PostgreSQL reachable with the server\'s credentials')
+def check_postgres_reachable(facts):
+    pg = facts.get('postgres')
+    if not pg:
+        return SKIP, 'PostgreSQL was not checked', 'pass server_env'
+    if pg.get('reachable'):
+        return PASS, 'connected to %s' % pg.get('target', 'PostgreSQL'), ''
+    return FAIL, 'cannot connect to %s: %s' % (pg.get('target', 'PostgreSQL'), pg.get('error')), \
+        'check DATABASE_HOST/PORT/NAME/USER/PASSWORD in server.env, pg_hba.conf and the firewall'
+
+
+@check('redis_reachable', 'Redis reachable (with AUTH when a password is set)')
+def check_redis_reachable(facts):
+    redis = facts.get('redis')
+    if not redis:
+        return SKIP, 'Redis was not checked', 'pass server_env'
+    if redis.get('reachable'):
+        return PASS, 'PING answered by %s' % redis.get('target', 'Redis'), ''
+    return FAIL, 'cannot reach %s: %s' % (redis.get('target', 'Redis'), redis.get('error')), \
+        'check REDIS_HOST/PORT/USER/PASSWORD in server.env and that Redis listens there'
+
+
+@check('scylla_reachable', 'Scylla reachable when item investigation is on')
+def check_scylla_reachable(facts):
+    probe = _reach(facts, 'scylla', investigation_enabled, 'Scylla')
+    if probe is None:
+        return SKIP, 'ITEM_INVESTIGATION_AND_STRIKES_ENABLED is off: Coop uses no Scylla', ''
+    if isinstance(probe, tuple):
+        return probe
+    if not probe.get('hosts'):
+        return FAIL, 'item investigation is on but SCYLLA_HOSTS is not set: the server fails at boot', \
+            'set coop_scylla_hosts, or ITEM_INVESTIGATION_AND_STRIKES_ENABLED=false for a PostgreSQL+Redis deployment'
+    down = probe.get('unreachable') or []
+    if down:
+        return FAIL, 'unreachable: %s' % _names('%s (%s)' % (d['host'], d['error']) for d in down), \
+            'start Scylla or fix SCYLLA_HOSTS; without Scylla set ITEM_INVESTIGATION_AND_STRIKES_ENABLED=false'
+    return PASS, 'reachable: %s' % _names(probe['hosts']), ''
+
+
+@check('clickhouse_reachable', 'ClickHouse reachable when an adapter uses it')
+def check_clickhouse_reachable(facts):
+    probe = _reach(facts, 'clickhouse', clickhouse_selected, 'ClickHouse')
+    if probe is None:
+        return SKIP, 'no adapter uses ClickHouse', ''
+    if isinstance(probe, tuple):
+        return probe
+    if probe.get('reachable'):
+        return PASS, '%s answered' % probe['url'], ''
+    return FAIL, '%s: %s' % (probe['url'], probe.get('error')), \
+        'start ClickHouse or fix CLICKHOUSE_HOST/PORT/PROTOCOL; without ClickHouse set WAREHOUSE_ADAPTER=noop'
+
+
+@check('pending_migrations', 'No PostgreSQL migration of the release is pending')
+def check_pending_migrations(facts):
+    release = facts.get('release')
+    if not release:
+        return SKIP, 'no release directory was given', 'pass release_dir to compare its scripts with the database'
+    if release.get('error'):
+        return FAIL, release['error'], 'point release_dir at the Coop release (it has db/src/scripts or build/scripts)'
+    pg, skipped = _postgres(facts)
+    if skipped:
+        return skipped
+    pending = pending_scripts(release.get('scripts') or [], pg.get('migrations') or [])
+    if pending:
+        shown = pending[:5] + (['and %d more' % (len(pending) - 5)] if len(pending) > 5 else [])
+        return FAIL, '%d pending: %s' % (len(pending), _names(shown)), \
+            'run the roost.coop.migrations role (db:update --db api-server-pg --env prod)'
+    return PASS, 'all %d scripts applied' % len(release.get('scripts') or []), ''
+
+
+def pending_scripts(scripts, recorded, env='prod'):
+    """Script names (with extension) the migrator would apply with --env env (coop-facts 6)."""
+    done = set(recorded)
+    return sorted(name for name in scripts
+                  if name not in done and seed_env(name) in (None, env))
+
+
+@check('redis_persistence', 'Redis persists to disk (appendonly yes)')
+def check_redis_persistence(facts):
+    return _redis_config(facts, 'appendonly', 'yes', 'pending review jobs live only in Redis; a restart loses them',
+                         'set appendonly yes (roost.coop.redis does), then CONFIG REWRITE')
+
+
+@check('redis_eviction', 'Redis never evicts keys (maxmemory-policy noeviction)')
+def check_redis_eviction(facts):
+    return _redis_config(facts, 'maxmemory-policy', 'noeviction', 'evicted keys are lost review jobs and queue state',
+                         'set maxmemory-policy noeviction (roost.coop.redis does)')
+
+
+def _redis_config(facts, name, wanted, why, remedy):
+    redis = facts.get('redis')
+    if not redis or not redis.get('reachable'):
+        return SKIP, 'Redis was not reached', 'see redis_reachable'
+    config = redis.get('config')
+    if config is None:
+        return WARN, 'cannot read %s: %s' % (name, redis.get('config_error') or 'CONFIG is not permitted'), \
+            'confirm %s %s on the Redis server (managed Redis often hides CONFIG)' % (name, wanted)
+    value = config.get(name)
+    if value == wanted:
+        return PASS, '%s %s' % (name, value), ''
+    return FAIL, '%s is %s; %s' % (name, value, why), remedy
+
+
+@check('pg_connections', 'PostgreSQL max_connections covers Coop\'s pools')
+def check_pg_connections(facts):
+    server = _env(facts, 'server')
+    pg, skipped = _postgres(facts)
+    if skipped:
+        return skipped
+    if server is None or pg.get('max_connections') is None:
+        return SKIP, 'max_connections or server.env unknown', 'pass server_env'
+    need, how = pool_demand(server, facts.get('processes') or {})
+    available = pg['max_connections'] - (pg.get('reserved_connections') or 0)
+    if need > available:
+        return WARN, 'Coop may open %d connections (%s) but PostgreSQL allows %d' % (need, how, available), \
+            'lower DATABASE_POOL_MAX / DATABASE_READ_POOL_MAX or raise max_connections'
+    return PASS, 'up to %d connections (%s) of %d available' % (need, how, available), ''
+
+
+def pool_demand(server, processes):
+    """(connections, explanation): pools per process times the processes sharing this database.
+
+    The read pool counts only when DATABASE_READ_ONLY_HOST is this same primary."""
+    def size(name, default):
+        try:
+            return int(server.get(name) or _catalog_default(name, default))
+        except ValueError:
+            return _catalog_default(name, default)
+    primary = size('DATABASE_POOL_MAX', 30)
+    read = size('DATABASE_READ_POOL_MAX', 150)
+    read_host = server.get('DATABASE_READ_ONLY_HOST', '')
+    if read_host and read_host != server.get('DATABASE_HOST', ''):
+        read = 0
+    api = int(processes.get('api') or 1)
+    worker = processes.get('worker')
+    if worker is None:
+        try:
+            worker = api if float(server.get('ITEM_QUEUE_TRAFFIC_PERCENTAGE') or 0) > 0 else 0
+        except ValueError:
+            worker = 0
+    count = api + int(worker) + 1  # plus one of the one-shot jobs at a time
+    return count * (primary + read), '%d processes x (%d + %d read)' % (count, primary, read)
+
+
+@check('unsafe_flags', 'Error details and localhost URIs are off')
+def check_unsafe_flags(facts):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    on = [name for name in ('EXPOSE_SENSITIVE_IMPLEMENTATION_DETAILS_IN_ERRORS', 'ALLOW_USER_INPUT_LOCALHOST_URIS')
+          if server.get(name, '').strip() == 'true']
+    if on:
+        return FAIL, '%s=true (stack traces to clients / SSRF to this host)' % '=true, '.join(on), \
+            'remove these lines from server.env or set them to false'
+    return PASS, 'both flags are off', ''
+
+
+@check('db_env_agrees', 'Migrator and server use the same database')
+def check_db_env_agrees(facts):
+    server, db = _env(facts, 'server'), _env(facts, 'db')
+    if server is None or db is None:
+        return SKIP, 'needs both server.env and db.env', 'pass server_env and db_env'
+    differ = []
+    for suffix, default in (('HOST', ''), ('PORT', '5432'), ('NAME', ''), ('USER', 'postgres')):
+        a = server.get('DATABASE_' + suffix) or default
+        b = db.get('API_SERVER_DATABASE_' + suffix) or default
+        if a != b:
+            differ.append('DATABASE_%s=%s vs API_SERVER_DATABASE_%s=%s' % (suffix, a, suffix, b))
+    if differ:
+        return WARN, _names(differ), 'migrations would go to another database than the server reads; align the two files'
+    return PASS, 'same host, port, database and user', ''

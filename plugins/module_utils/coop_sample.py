@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright: roost.coop contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What Coop's staging seed leaves behind (coop-facts 5) and how to find it in a live database:
+the sample orgs, users whose bcrypt hash verifies against a known default password, and the
+tables whose rows carry an org_id. Shared by coop_checklist and coop_sample_org."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import traceback
+
+BCRYPT_IMPORT_ERROR = None
+try:
+    import bcrypt
+    HAS_BCRYPT = True
+except ImportError:  # pragma: no cover - exercised by sanity's import test
+    bcrypt = None
+    HAS_BCRYPT = False
+    BCRYPT_IMPORT_ERROR = traceback.format_exc()
+
+# Org id -> name, from the staging seed (coop-facts 5). Ids are what we trust; names can be reused.
+SAMPLE_ORGS = {
+    'e7c89ce7729': 'Test Org',
+    '34bff959d00': 'Test Org 2',
+    'dadbb4c07b0': 'Test Org 3',
+    '6cd8223106e': 'Test Org 4',
+}
+
+# The seed's undocumented password (coop-facts 5, "Ten surprises" 7).
+DEFAULT_PASSWORDS = ('testpassword123',)
+
+# Coop hashes with bcryptjs cost 5 (coop-facts 4).
+BCRYPT_COST = 5
+
+SEED_RE = re.compile(r'\.seed\.([^.]+)\.(sql|cjs)$')
+
+
+def seed_env(name):
+    """The --env a migration script is a seed for ('staging', 'prod', ...), or None for a migration."""
+    match = SEED_RE.search(name)
+    return match.group(1) if match else None
+
+
+def verify(password, hashed):
+    """True when the bcrypt hash matches; False for anything that is not a usable bcrypt hash."""
+    if not hashed or not hashed.startswith('$2'):
+        return False
+    try:
+        return bcrypt.checkpw(password.encode('utf-8'), hashed.encode('utf-8'))
+    except ValueError:
+        return False
+
+
+def default_password_users(rows, passwords):
+    """Users (dicts with id, email, org_id, password) whose hash verifies against one of passwords.
+
+    Each distinct hash is checked once: the seed gives all its users the same hash."""
+    verdict = {}
+    found = []
+    for row in rows:
+        hashed = row.get('password')
+        if hashed not in verdict:
+            verdict[hashed] = any(verify(password, hashed) for password in passwords)
+        if verdict[hashed]:
+            found.append({'id': row['id'], 'email': row['email'], 'org_id': row['org_id']})
+    return found
+
+
+def unusable_hash():
+    """A bcrypt hash of a random secret nobody knows: login by password becomes impossible while
+    the users' CHECK constraint (password set iff 'password' is a login method) still holds."""
+    import secrets
+    return bcrypt.hashpw(secrets.token_urlsafe(48).encode('ascii'), bcrypt.gensalt(BCRYPT_COST)).decode('ascii')
+
+
+def find_orgs(cursor, ids=(), names=()):
+    """[{id, name}] of orgs whose id is in ids or whose name is in names, ordered by id."""
+    cursor.execute('SELECT id, name FROM public.orgs WHERE id = ANY(%s) OR name = ANY(%s) ORDER BY id',
+                   (list(ids), list(names)))
+    return [{'id': row[0], 'name': row[1]} for row in cursor.fetchall()]
+
+
+def password_users(cursor, org_ids=None):
+    """Users that have a password hash (optionally only in org_ids), as dicts including the hash."""
+    query = 'SELECT id, email, org_id, password FROM public.users WHERE password IS NOT NULL'
+    params = ()
+    if org_ids is not None:
+        query += ' AND org_id = ANY(%s)'
+        params = (list(org_ids),)
+    cursor.execute(query + ' ORDER BY id', params)
+    return [{'id': row[0], 'email': row[1], 'org_id': row[2], 'password': row[3]} for row in cursor.fetchall()]
+
+
+def org_tables(cursor):
+    """[(schema, table)] of the base tables with an org_id column, children before the tables
+    their foreign keys point to, so deleting in this order never trips a non-cascading FK."""
+    cursor.execute(
+        "SELECT c.table_schema, c.table_name FROM information_schema.columns c "
+        "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.column_name = 'org_id' AND t.table_type = 'BASE TABLE' "
+        "AND c.table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2")
+    tables = [tuple(row) for row in cursor.fetchall()]
+    cursor.execute(
+        "SELECT cn.nspname, c.relname, pn.nspname, p.relname FROM pg_constraint k "
+        "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace "
+        "JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace "
+        "WHERE k.contype = 'f' AND k.conrelid <> k.confrelid")
+    edges = [((row[0], row[1]), (row[2], row[3])) for row in cursor.fetchall()]
+    return delete_order(tables, edges)
+
+
+def delete_order(tables, edges):
+    """Order tables so each comes before every table it references (edges are (child, parent)).
+
+    Tables caught in a reference cycle keep their sorted order; the foreign keys' own ON DELETE
+    rules decide those, and a violation rolls the whole transaction back."""
+    wanted = set(tables)
+    parents = dict((table, set()) for table in tables)
+    children = dict((table, 0) for table in tables)
+    for child, parent in edges:
+        if child in wanted and parent in wanted and child != parent and parent not in parents[child]:
+            parents[child].add(parent)
+            children[parent] += 1
+    ordered = []
+    ready = sorted(table for table in tables if children[table] == 0)
+    while ready:
+        table = ready.pop(0)
+        ordered.append(table)
+        for parent in sorted(parents[table]):
+            children[parent] -= 1
+            if children[parent] == 0:
+                ready.append(parent)
+        ready.sort()
+    ordered.extend(sorted(table for table in tables if table not in ordered))
+    return ordered

@@ -1,0 +1,388 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: roost.coop contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: coop_checklist
+short_description: Coop's go-live checklist, checked against the running deployment
+version_added: 0.1.0
+description:
+  - Reads Coop's env files, connects to its PostgreSQL and Redis, and, when the configuration
+    uses them, probes Scylla (TCP) and ClickHouse (HTTP C(/ping)) with short timeouts. Then it
+    evaluates the checklist's checks and returns each as C(id), C(title), C(status)
+    (C(pass), C(warn), C(fail) or C(skip)), C(detail) and C(remedy).
+  - "Checks: env files present and private; required settings and secrets set; secrets not
+    placeholders and long enough; UI origin https and not localhost under production; NODE_ENV;
+    client C(VITE_UI_URL) agrees with C(UI_URL); email senders set, not examples, same domain as
+    the UI; staging seed sample orgs, default-password users and the seed's record in
+    C(SequelizeMeta); C(NCMEC_ENV=production) without approval; warehouse/analytics adapters;
+    PostgreSQL, Redis, Scylla and ClickHouse reachable; pending migrations of a release; Redis
+    C(appendonly yes) and C(maxmemory-policy noeviction); C(max_connections) against Coop's pool
+    sizes; error details and localhost URIs off; server and migrator on the same database."
+  - Read-only: never changes anything and always reports C(changed=false).
+  - Secret values are never part of the result; details name the variables only.
+author: roost.coop developers (@roostorg)
+attributes:
+  check_mode:
+    support: full
+    description: Runs the same read-only checks in check mode.
+  diff_mode:
+    support: none
+options:
+  server_env:
+    description:
+      - Path of Coop's C(server.env). The database and Redis connections come from it.
+    type: path
+  db_env:
+    description: Path of the migrator's C(db.env).
+    type: path
+  client_env:
+    description: Path of the client's build-time C(client.env).
+    type: path
+  release_dir:
+    description:
+      - Directory of the Coop release on the host. When given, the PostgreSQL scripts under
+        C(db/src/scripts/api-server-pg/) (or C(build/scripts/api-server-pg/)) are compared
+        with the names recorded in C(public."SequelizeMeta").
+    type: path
+  fail_on:
+    description:
+      - C(fail) fails the task when a check fails, C(warn) also when one warns, C(never) only reports.
+    type: str
+    choices: [fail, warn, never]
+    default: fail
+  ncmec_live_reporting_approved:
+    description:
+      - NCMEC approved live CyberTipline reporting for this deployment. Without it
+        C(NCMEC_ENV=production) fails the C(ncmec_env) check.
+    type: bool
+    default: false
+  app_processes:
+    description: Number of Coop API server processes that share the database (all app hosts).
+    type: int
+    default: 1
+  worker_processes:
+    description:
+      - Number of C(ItemProcessingWorker) processes. Default is O(app_processes) when
+        C(ITEM_QUEUE_TRAFFIC_PERCENTAGE) is above 0, else none.
+    type: int
+  default_passwords:
+    description:
+      - Passwords whose bcrypt hash marks a user as having a known default password.
+      - Default is the staging seed's password C(testpassword123).
+    type: list
+    elements: str
+  probe_timeout:
+    description: Seconds to wait for each Redis, Scylla and ClickHouse probe.
+    type: float
+    default: 2.0
+  checks:
+    description: Run only the checks with these ids. Default is all.
+    type: list
+    elements: str
+extends_documentation_fragment:
+  - roost.coop.coop_db
+requirements:
+  - redis (redis-py) for the Redis checks
+  - bcrypt for the default-password check
+notes:
+  - O(env_file) defaults to O(server_env), so the database is checked with the server's own
+    credentials; the other connection options override it.
+  - Only PostgreSQL migrations are compared; ClickHouse and Scylla logs need their own clients.
+seealso:
+  - module: roost.coop.coop_sample_org
+'''
+
+EXAMPLES = r'''
+- name: Go-live checklist
+  roost.coop.coop_checklist:
+    server_env: /etc/coop/server.env
+    db_env: /etc/coop/db.env
+    client_env: /etc/coop/client.env
+    release_dir: /opt/coop/release
+    fail_on: fail
+  register: checklist
+
+- name: Only report, never fail
+  roost.coop.coop_checklist:
+    server_env: /etc/coop/server.env
+    fail_on: never
+    checks: [sample_orgs, default_passwords, redis_persistence]
+'''
+
+RETURN = r'''
+checks:
+  description: Every check evaluated, in the checklist's order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id: {description: Stable check id., type: str, sample: sample_orgs}
+    title: {description: What the check asserts., type: str}
+    status: {description: "C(pass), C(warn), C(fail) or C(skip).", type: str}
+    detail: {description: What was found (never a secret value)., type: str}
+    remedy: {description: How to fix it; empty when the check passed., type: str}
+summary:
+  description: Counts per status, plus the ids that failed and warned.
+  returned: always
+  type: dict
+  sample: {pass: 20, warn: 1, fail: 1, skip: 3, total: 25, failed: [sample_orgs], warned: [node_env]}
+report:
+  description: The checks as lines of a table for people, failures first.
+  returned: always
+  type: list
+  elements: str
+'''
+
+import os
+import socket
+import stat
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.roost.coop.plugins.module_utils import coop_checks, coop_db, coop_sample
+from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
+from ansible_collections.roost.coop.plugins.module_utils.coop_env_catalog import is_secret
+
+REDIS_IMPORT_ERROR = None
+try:
+    import redis
+    HAS_REDIS = True
+except ImportError:  # pragma: no cover - exercised by sanity's import test
+    redis = None
+    HAS_REDIS = False
+    REDIS_IMPORT_ERROR = traceback.format_exc()
+
+KINDS = (('server', 'server_env'), ('db', 'db_env'), ('client', 'client_env'))
+SCRIPT_DIRS = ('db/src/scripts/api-server-pg', 'build/scripts/api-server-pg', 'db/build/scripts/api-server-pg')
+
+
+def read_env_files(module):
+    env, files = {}, []
+    for kind, option in KINDS:
+        path = module.params[option]
+        env[kind] = None
+        if not path:
+            continue
+        item = {'kind': kind, 'path': path, 'exists': os.path.exists(path), 'mode': None, 'error': None}
+        files.append(item)
+        if not item['exists']:
+            continue
+        try:
+            item['mode'] = stat.S_IMODE(os.stat(path).st_mode)
+            with open(path, 'r') as handle:
+                env[kind] = dotenv_values(handle.read())
+        except (IOError, OSError, UnicodeDecodeError) as exc:
+            item['error'] = to_native(getattr(exc, 'strerror', None) or exc)
+            continue
+        for name, value in env[kind].items():
+            if value and is_secret(name):
+                module.no_log_values.add(value)
+    return env, files
+
+
+def first_line(exc):
+    text = to_native(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def gather_postgres(module, server):
+    params = dict(module.params)
+    params['env_file'] = params.get('env_file') or (module.params['server_env'] if server is not None else None)
+    if not params['env_file'] and not params.get('login_host') and not params.get('login_db'):
+        return None
+    try:
+        settings = coop_db.connection_settings(params)
+    except (IOError, OSError, ValueError) as exc:
+        return {'reachable': False, 'target': 'PostgreSQL', 'error': to_native(exc)}
+    if settings.get('password'):
+        module.no_log_values.add(settings['password'])
+    fact = {'reachable': False, 'target': coop_db.describe(settings)}
+    if not coop_db.HAS_PSYCOPG:
+        fact['error'] = 'the psycopg Python library is not installed where the checklist runs'
+        return fact
+    try:
+        conn = coop_db.psycopg.connect(**settings)
+    except coop_db.psycopg.Error as exc:
+        fact['error'] = first_line(exc)
+        return fact
+    fact['reachable'] = True
+    try:
+        conn.read_only = True
+        with conn.cursor() as cur:
+            read_database(cur, fact, module.params['default_passwords'] or coop_sample.DEFAULT_PASSWORDS)
+    except coop_db.psycopg.Error as exc:
+        fact['query_error'] = first_line(exc)
+    finally:
+        conn.rollback()
+        conn.close()
+    return fact
+
+
+def read_database(cur, fact, passwords):
+    cur.execute("SELECT current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int, "
+                "to_regclass('public.\"SequelizeMeta\"') IS NOT NULL, to_regclass('public.orgs') IS NOT NULL, "
+                "to_regclass('public.users') IS NOT NULL")
+    fact['max_connections'], fact['reserved_connections'], has_meta, has_orgs, has_users = cur.fetchone()
+    fact['migrations'] = None
+    if has_meta:
+        cur.execute('SELECT name FROM public."SequelizeMeta" ORDER BY name')
+        fact['migrations'] = [row[0] for row in cur.fetchall()]
+    fact['sample_orgs'] = coop_sample.find_orgs(cur, ids=sorted(coop_sample.SAMPLE_ORGS)) if has_orgs else []
+    if not coop_sample.HAS_BCRYPT:
+        fact['default_password_users'] = None
+    elif has_users:
+        fact['default_password_users'] = coop_sample.default_password_users(coop_sample.password_users(cur), passwords)
+    else:
+        fact['default_password_users'] = []
+
+
+def gather_redis(module, server):
+    if server is None:
+        return None
+    host = server.get('REDIS_HOST') or 'localhost'
+    port = server.get('REDIS_PORT') or '6379'
+    fact = {'reachable': False, 'target': 'Redis at %s:%s' % (host, port), 'config': None}
+    if not HAS_REDIS:
+        fact['error'] = 'the redis Python library is not installed where the checklist runs'
+        return fact
+    password = server.get('REDIS_PASSWORD') or None
+    # Coop sends credentials only with a password, and REDIS_USE_CLUSTER=true forces TLS (coop-facts 2b).
+    tls = (server.get('REDIS_TLS', '').strip().lower() in coop_checks.TRUE_WORDS
+           or server.get('REDIS_USE_CLUSTER', '').strip() == 'true')
+    timeout = module.params['probe_timeout']
+    try:
+        client = redis.Redis(host=host, port=int(port), password=password,
+                             username=(server.get('REDIS_USER') or None) if password else None,
+                             ssl=tls, socket_timeout=timeout, socket_connect_timeout=timeout)
+        client.ping()
+    except (redis.RedisError, ValueError, OSError) as exc:
+        fact['error'] = first_line(exc)
+        return fact
+    fact['reachable'] = True
+    try:
+        config = {}
+        for name in ('appendonly', 'maxmemory-policy'):
+            config.update(client.config_get(name))
+        fact['config'] = dict((to_native(k), to_native(v)) for k, v in config.items())
+    except redis.RedisError as exc:
+        fact['config_error'] = first_line(exc)
+    finally:
+        client.close()
+    return fact
+
+
+def split_host(entry, default_port):
+    entry = entry.strip()
+    if entry.startswith('['):
+        host, _sep, rest = entry[1:].partition(']')
+        port = rest.lstrip(':') or default_port
+    elif entry.count(':') == 1:
+        host, port = entry.split(':')
+    else:
+        host, port = entry, default_port
+    return host, int(port)
+
+
+def gather_scylla(module, server):
+    if server is None or not coop_checks.investigation_enabled(server):
+        return None
+    hosts = [h.strip() for h in server.get('SCYLLA_HOSTS', '').split(',') if h.strip()]
+    fact = {'hosts': hosts, 'unreachable': []}
+    for entry in hosts:
+        try:
+            sock = socket.create_connection(split_host(entry, server.get('SCYLLA_PORT') or '9042'),
+                                            timeout=module.params['probe_timeout'])
+            sock.close()
+        except (OSError, ValueError) as exc:
+            fact['unreachable'].append({'host': entry, 'error': first_line(exc)})
+    return fact
+
+
+def gather_clickhouse(module, server):
+    if server is None or not coop_checks.clickhouse_selected(server):
+        return None
+    url = '%s://%s:%s/ping' % (server.get('CLICKHOUSE_PROTOCOL') or 'http', server.get('CLICKHOUSE_HOST') or 'localhost',
+                               server.get('CLICKHOUSE_PORT') or '8123')
+    fact = {'url': url, 'reachable': False}
+    try:
+        response = open_url(url, timeout=module.params['probe_timeout'])
+        fact['reachable'] = response.getcode() == 200
+        if not fact['reachable']:
+            fact['error'] = 'HTTP %s' % response.getcode()
+    except Exception as exc:  # open_url raises many types; any of them means unreachable
+        fact['error'] = first_line(exc)
+    return fact
+
+
+def gather_release(release_dir):
+    if not release_dir:
+        return None
+    for sub in SCRIPT_DIRS:
+        path = os.path.join(release_dir, sub)
+        if os.path.isdir(path):
+            names = sorted(n for n in os.listdir(path) if n.endswith(('.sql', '.cjs')))
+            return {'dir': path, 'scripts': names}
+    return {'dir': release_dir, 'error': 'no %s under %s' % (' or '.join(SCRIPT_DIRS), release_dir)}
+
+
+def gather(module):
+    env, files = read_env_files(module)
+    server = env['server']
+    return {
+        'env': env,
+        'files': files,
+        'ncmec_approved': module.params['ncmec_live_reporting_approved'],
+        'processes': {'api': module.params['app_processes'], 'worker': module.params['worker_processes']},
+        'postgres': gather_postgres(module, server),
+        'redis': gather_redis(module, server),
+        'scylla': gather_scylla(module, server),
+        'clickhouse': gather_clickhouse(module, server),
+        'release': gather_release(module.params['release_dir']),
+    }
+
+
+def main():
+    argument_spec = coop_db.coop_db_argument_spec()
+    argument_spec.update(
+        server_env=dict(type='path'),
+        db_env=dict(type='path'),
+        client_env=dict(type='path'),
+        release_dir=dict(type='path'),
+        fail_on=dict(type='str', default='fail', choices=['fail', 'warn', 'never']),
+        ncmec_live_reporting_approved=dict(type='bool', default=False),
+        app_processes=dict(type='int', default=1),
+        worker_processes=dict(type='int'),
+        default_passwords=dict(type='list', elements='str', no_log=True),
+        probe_timeout=dict(type='float', default=2.0),
+        checks=dict(type='list', elements='str'),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    unknown = sorted(set(module.params['checks'] or []) - set(coop_checks.ids()))
+    if unknown:
+        module.fail_json(msg='unknown check id(s) %s; known: %s' % (', '.join(unknown), ', '.join(coop_checks.ids())))
+    if module.params['app_processes'] < 1:
+        module.fail_json(msg='app_processes must be 1 or more (the number of API server processes)')
+
+    results = coop_checks.run(gather(module), only=module.params['checks'])
+    summary = coop_checks.summary(results)
+    report = coop_checks.table(results)
+    blocking = coop_checks.blocking(results, module.params['fail_on'])
+    if blocking:
+        module.fail_json(msg='go-live checklist: %s (fail_on=%s); see each check\'s remedy'
+                         % (', '.join('%s %s' % (r['id'], r['status']) for r in blocking), module.params['fail_on']),
+                         changed=False, checks=results, summary=summary, report=report)
+    module.exit_json(changed=False, checks=results, summary=summary, report=report)
+
+
+if __name__ == '__main__':
+    main()
