@@ -43,6 +43,15 @@ stage_lint() {
 stage_integration() {
   local dest; dest=$(copy_collection)
   [ -n "$(ls tests/integration/targets 2>/dev/null)" ] || { echo "no targets"; return 0; }
+  # ansible-test passes no environment through: hand the test services to the targets as vars.
+  cat > "$dest/tests/integration/integration_config.yml" <<EOF
+coop_test_pg_host: "$COOP_TEST_PG_HOST"
+coop_test_pg_port: $COOP_TEST_PG_PORT
+coop_test_pg_user: "$COOP_TEST_PG_USER"
+coop_test_pg_password: "$COOP_TEST_PG_PASSWORD"
+coop_test_redis_host: "$COOP_TEST_REDIS_HOST"
+coop_test_redis_port: $COOP_TEST_REDIS_PORT
+EOF
   (cd "$dest" && ansible-test integration --python 3.11 --color no)
 }
 
