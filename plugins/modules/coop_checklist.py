@@ -190,11 +190,6 @@ def read_env_files(module):
     return env, files
 
 
-def first_line(exc):
-    text = to_native(exc).strip()
-    return text.splitlines()[0] if text else exc.__class__.__name__
-
-
 def gather_postgres(module, server):
     params = dict(module.params)
     params['env_file'] = params.get('env_file') or (module.params['server_env'] if server is not None else None)
@@ -213,7 +208,7 @@ def gather_postgres(module, server):
     try:
         conn = coop_db.psycopg.connect(**settings)
     except coop_db.psycopg.Error as exc:
-        fact['error'] = first_line(exc)
+        fact['error'] = coop_db._first_line(exc)
         return fact
     fact['reachable'] = True
     try:
@@ -221,7 +216,7 @@ def gather_postgres(module, server):
         with conn.cursor() as cur:
             read_database(cur, fact, module.params['default_passwords'] or coop_sample.DEFAULT_PASSWORDS)
     except coop_db.psycopg.Error as exc:
-        fact['query_error'] = first_line(exc)
+        fact['query_error'] = coop_db._first_line(exc)
     finally:
         conn.rollback()
         conn.close()
@@ -266,7 +261,7 @@ def gather_redis(module, server):
                              ssl=tls, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
     except (redis.RedisError, ValueError, OSError) as exc:
-        fact['error'] = first_line(exc)
+        fact['error'] = coop_db._first_line(exc)
         return fact
     fact['reachable'] = True
     try:
@@ -275,7 +270,7 @@ def gather_redis(module, server):
             config.update(client.config_get(name))
         fact['config'] = dict((to_native(k), to_native(v)) for k, v in config.items())
     except redis.RedisError as exc:
-        fact['config_error'] = first_line(exc)
+        fact['config_error'] = coop_db._first_line(exc)
     finally:
         client.close()
     return fact
@@ -304,7 +299,7 @@ def gather_scylla(module, server):
                                             timeout=module.params['probe_timeout'])
             sock.close()
         except (OSError, ValueError) as exc:
-            fact['unreachable'].append({'host': entry, 'error': first_line(exc)})
+            fact['unreachable'].append({'host': entry, 'error': coop_db._first_line(exc)})
     return fact
 
 
@@ -320,7 +315,7 @@ def gather_clickhouse(module, server):
         if not fact['reachable']:
             fact['error'] = 'HTTP %s' % response.getcode()
     except Exception as exc:  # open_url raises many types; any of them means unreachable
-        fact['error'] = first_line(exc)
+        fact['error'] = coop_db._first_line(exc)
     return fact
 
 

@@ -1,0 +1,267 @@
+"""Every checklist check over hand-made facts: a production-like baseline where all pass, and one
+mutation per way each check fails or warns."""
+
+import copy
+
+import pytest
+
+from ansible_collections.roost.coop.plugins.module_utils import coop_checks
+from ansible_collections.roost.coop.plugins.module_utils.coop_sample import delete_order, seed_env
+
+SECRET = 'Zq8v' * 16
+PASSWORD = 'db-pass-0123456789'
+SEED = '2025.12.01T00.00.01.initial-test-data.seed.staging.sql'
+INITIAL = '2025.12.01T00.00.00.initial-schema.sql'
+LATER = '2026.07.13T21.56.32.restrict_routing_rules_queue_fkeys.sql'
+
+BASELINE = {
+    'env': {
+        'server': {
+            'NODE_ENV': 'production', 'UI_URL': 'https://coop.acme.org', 'DATABASE_HOST': 'db.internal',
+            'DATABASE_READ_ONLY_HOST': 'db.internal', 'DATABASE_PASSWORD': PASSWORD, 'DATABASE_NAME': 'coop',
+            'DATABASE_USER': 'coop', 'SESSION_SECRET': SECRET, 'REDIS_USE_CLUSTER': 'false',
+            'REDIS_HOST': 'redis.internal', 'ITEM_QUEUE_TRAFFIC_PERCENTAGE': '0',
+            'NOREPLY_EMAIL': 'noreply@acme.org', 'SUPPORT_EMAIL': 'support@acme.org', 'TEAM_EMAIL': 'team@acme.org',
+            'WAREHOUSE_ADAPTER': 'noop', 'ITEM_INVESTIGATION_AND_STRIKES_ENABLED': 'false',
+            'DATABASE_POOL_MAX': '5', 'DATABASE_READ_POOL_MAX': '10',
+        },
+        'db': {
+            'API_SERVER_DATABASE_HOST': 'db.internal', 'API_SERVER_DATABASE_NAME': 'coop',
+            'API_SERVER_DATABASE_USER': 'coop', 'API_SERVER_DATABASE_PASSWORD': PASSWORD, 'SCYLLA_HOSTS': 'unused',
+        },
+        'client': {'VITE_UI_URL': 'https://coop.acme.org'},
+    },
+    'files': [{'kind': 'server', 'path': '/etc/coop/server.env', 'exists': True, 'mode': 0o600, 'error': None},
+              {'kind': 'db', 'path': '/etc/coop/db.env', 'exists': True, 'mode': 0o400, 'error': None}],
+    'ncmec_approved': False,
+    'processes': {'api': 2, 'worker': None},
+    'postgres': {'reachable': True, 'target': 'database coop on db.internal:5432 as coop', 'max_connections': 100,
+                 'reserved_connections': 3, 'migrations': [INITIAL, LATER], 'sample_orgs': [],
+                 'default_password_users': []},
+    'redis': {'reachable': True, 'target': 'Redis at redis.internal:6379',
+              'config': {'appendonly': 'yes', 'maxmemory-policy': 'noeviction'}},
+    'scylla': None,
+    'clickhouse': None,
+    'release': {'dir': '/opt/coop/release/db/src/scripts/api-server-pg', 'scripts': [INITIAL, SEED, LATER]},
+}
+
+
+def evaluate(facts, check_id):
+    (result,) = coop_checks.run(facts, only=[check_id])
+    return result
+
+
+def server(**values):
+    def mutate(facts):
+        for name, value in values.items():
+            if value is None:
+                facts['env']['server'].pop(name, None)
+            else:
+                facts['env']['server'][name] = value
+    return mutate
+
+
+def setting(path, value):
+    def mutate(facts):
+        node = facts
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return mutate
+
+
+def both(*mutations):
+    def mutate(facts):
+        for m in mutations:
+            m(facts)
+    return mutate
+
+
+SAMPLE = [{'id': 'e7c89ce7729', 'name': 'Test Org'}]
+CLICKHOUSE = server(WAREHOUSE_ADAPTER='clickhouse')
+SCYLLA_ON = server(ITEM_INVESTIGATION_AND_STRIKES_ENABLED='true', SCYLLA_HOSTS='scylla1:9042,scylla2')
+
+# (check id, mutation, expected status, words expected in the detail)
+BROKEN = [
+    ('env_files', setting(('files', 0, 'mode'), 0o644), 'fail', '0644'),
+    ('env_files', setting(('files', 1, 'exists'), False), 'fail', 'does not exist'),
+    ('env_files', setting(('files', 0, 'error'), 'Permission denied'), 'fail', 'Permission denied'),
+    ('required_settings', server(DATABASE_READ_ONLY_HOST=None), 'fail', 'DATABASE_READ_ONLY_HOST'),
+    ('required_settings', setting(('env', 'db', 'SCYLLA_HOSTS'), ''), 'fail', 'SCYLLA_HOSTS in db.env'),
+    ('secrets_present', server(SESSION_SECRET=None), 'fail', 'SESSION_SECRET'),
+    ('secrets_present', setting(('env', 'db', 'API_SERVER_DATABASE_PASSWORD'), ''), 'fail', 'API_SERVER_DATABASE_PASSWORD'),
+    ('secrets_not_placeholders', server(SESSION_SECRET='some_long_secret_string'), 'fail', 'SESSION_SECRET'),
+    ('secrets_not_placeholders', server(SENDGRID_API_KEY='SG.REAL_API_KEY_HERE'), 'fail', 'SENDGRID_API_KEY'),
+    ('secrets_not_placeholders', setting(('env', 'db', 'API_SERVER_DATABASE_PASSWORD'), 'postgres123'), 'fail', 'db.env'),
+    ('secrets_length', server(SESSION_SECRET='short-but-not-a-placeholder'), 'fail', 'SESSION_SECRET'),
+    ('secrets_length', server(DATABASE_PASSWORD='hunter22'), 'warn', 'DATABASE_PASSWORD'),
+    ('ui_url', server(UI_URL=None), 'fail', 'not set'),
+    ('ui_url', server(UI_URL='coop.acme.org'), 'fail', 'not an http(s) URL'),
+    ('ui_url', server(UI_URL='http://coop.acme.org'), 'fail', 'plain http'),
+    ('ui_url', server(UI_URL='https://localhost:3000'), 'fail', 'this machine'),
+    ('node_env', server(NODE_ENV='development'), 'warn', 'development'),
+    ('node_env', server(NODE_ENV=None), 'warn', 'unset'),
+    ('client_ui_url', setting(('env', 'client', 'VITE_UI_URL'), 'https://other.acme.org'), 'fail', 'differs'),
+    ('client_ui_url', setting(('env', 'client', 'VITE_UI_URL'), ''), 'warn', 'empty'),
+    ('email_senders', server(TEAM_EMAIL=None), 'fail', 'TEAM_EMAIL unset'),
+    ('email_senders', server(NOREPLY_EMAIL='noreply@example.com'), 'fail', 'noreply@example.com'),
+    ('email_domains', server(SUPPORT_EMAIL='help@othermail.net'), 'warn', 'othermail.net'),
+    ('sample_orgs', setting(('postgres', 'sample_orgs'), SAMPLE), 'fail', 'Test Org (e7c89ce7729)'),
+    ('default_passwords', setting(('postgres', 'default_password_users'),
+                                  [{'id': 'u1', 'email': 'test@example.com', 'org_id': 'e7c89ce7729'}]),
+     'fail', 'test@example.com'),
+    ('default_passwords', setting(('postgres', 'default_password_users'), None), 'warn', 'bcrypt'),
+    ('staging_seed', both(setting(('postgres', 'migrations'), [INITIAL, SEED]),
+                          setting(('postgres', 'sample_orgs'), SAMPLE)), 'fail', SEED),
+    ('ncmec_env', server(NCMEC_ENV='production'), 'fail', 'approval'),
+    ('warehouse_adapter', server(WAREHOUSE_ADAPTER='postgresql'), 'fail', 'boot'),
+    ('warehouse_adapter', server(WAREHOUSE_ADAPTER=None, DATA_WAREHOUSE_PROVIDER='postgresql'), 'fail', 'boot'),
+    ('warehouse_adapter', server(ANALYTICS_ADAPTER='clickhouse'), 'fail', 'requires WAREHOUSE_ADAPTER=clickhouse'),
+    ('warehouse_adapter', server(WAREHOUSE_ADAPTER='bigquery'), 'fail', 'unknown adapter bigquery'),
+    ('postgres_reachable', setting(('postgres',), {'reachable': False, 'target': 'database coop', 'error': 'refused'}),
+     'fail', 'refused'),
+    ('redis_reachable', setting(('redis',), {'reachable': False, 'target': 'Redis', 'error': 'WRONGPASS'}),
+     'fail', 'WRONGPASS'),
+    ('scylla_reachable', both(SCYLLA_ON, setting(('scylla',), {'hosts': ['scylla1:9042', 'scylla2'], 'unreachable': [
+        {'host': 'scylla2', 'error': 'timed out'}]})), 'fail', 'scylla2 (timed out)'),
+    ('scylla_reachable', both(server(ITEM_INVESTIGATION_AND_STRIKES_ENABLED=None),
+                              setting(('scylla',), {'hosts': [], 'unreachable': []})), 'fail', 'SCYLLA_HOSTS is not set'),
+    ('clickhouse_reachable', both(CLICKHOUSE, setting(('clickhouse',), {
+        'url': 'http://ch:8123/ping', 'reachable': False, 'error': 'Connection refused'})), 'fail', 'Connection refused'),
+    ('pending_migrations', setting(('postgres', 'migrations'), [INITIAL]), 'fail', '1 pending: ' + LATER),
+    ('pending_migrations', setting(('release',), {'dir': '/opt/x', 'error': 'no db/src/scripts/api-server-pg'}),
+     'fail', 'no db/src'),
+    ('redis_persistence', setting(('redis', 'config', 'appendonly'), 'no'), 'fail', 'appendonly is no'),
+    ('redis_persistence', both(setting(('redis', 'config'), None), setting(('redis', 'config_error'), 'NOPERM')),
+     'warn', 'NOPERM'),
+    ('redis_eviction', setting(('redis', 'config', 'maxmemory-policy'), 'allkeys-lru'), 'fail', 'allkeys-lru'),
+    ('redis_eviction', setting(('redis', 'config'), None), 'warn', 'not permitted'),
+    ('pg_connections', server(DATABASE_POOL_MAX=None, DATABASE_READ_POOL_MAX=None), 'warn', '540'),
+    ('pg_connections', server(ITEM_QUEUE_TRAFFIC_PERCENTAGE='0.5', DATABASE_POOL_MAX='20'), 'warn', '5 processes'),
+    ('unsafe_flags', server(EXPOSE_SENSITIVE_IMPLEMENTATION_DETAILS_IN_ERRORS='true'), 'fail',
+     'EXPOSE_SENSITIVE_IMPLEMENTATION_DETAILS_IN_ERRORS'),
+    ('unsafe_flags', server(ALLOW_USER_INPUT_LOCALHOST_URIS='true'), 'fail', 'ALLOW_USER_INPUT_LOCALHOST_URIS'),
+    ('db_env_agrees', server(DATABASE_NAME='development'), 'warn', 'DATABASE_NAME=development'),
+]
+
+# Other ways to pass than the baseline.
+ALSO_PASSING = [
+    ('ncmec_env', both(server(NCMEC_ENV='production'), setting(('ncmec_approved',), True))),
+    ('ui_url', server(NODE_ENV='development', UI_URL='http://localhost:3000')),
+    ('client_ui_url', setting(('env', 'client'), {})),
+    ('client_ui_url', setting(('env', 'client', 'VITE_UI_URL'), 'https://COOP.acme.org/')),
+    ('email_domains', server(UI_URL='https://coop.trust.acme.org')),
+    ('staging_seed', setting(('postgres', 'migrations'), [INITIAL, SEED])),
+    ('scylla_reachable', both(SCYLLA_ON, setting(('scylla',), {'hosts': ['scylla1:9042'], 'unreachable': []}))),
+    ('clickhouse_reachable', both(CLICKHOUSE, setting(('clickhouse',), {'url': 'http://ch:8123/ping', 'reachable': True}))),
+    ('warehouse_adapter', server(WAREHOUSE_ADAPTER='clickhouse', ANALYTICS_ADAPTER='clickhouse')),
+    ('pg_connections', server(DATABASE_READ_ONLY_HOST='replica.internal', DATABASE_POOL_MAX='30')),
+    ('unsafe_flags', server(ALLOW_USER_INPUT_LOCALHOST_URIS='false')),
+]
+
+
+OFF_IN_BASELINE = ('scylla_reachable', 'clickhouse_reachable')
+
+
+def make(mutation=None):
+    facts = copy.deepcopy(BASELINE)
+    if mutation:
+        mutation(facts)
+    return facts
+
+
+def test_baseline_passes_or_skips_only_where_a_service_is_off():
+    results = coop_checks.run(make())
+    statuses = dict((r['id'], r['status']) for r in results)
+    assert statuses.pop('scylla_reachable') == 'skip'
+    assert statuses.pop('clickhouse_reachable') == 'skip'
+    assert set(statuses.values()) == {'pass'}, statuses
+    assert all(r['remedy'] == '' for r in results if r['status'] == 'pass')
+    assert [r['id'] for r in results] == coop_checks.ids()
+
+
+@pytest.mark.parametrize('check_id,mutation,status,words', BROKEN,
+                         ids=['%s-%d' % (case[0], n) for n, case in enumerate(BROKEN)])
+def test_broken(check_id, mutation, status, words):
+    result = evaluate(make(mutation), check_id)
+    assert result['status'] == status, result
+    assert words in result['detail'], result
+    assert result['remedy'], result
+    assert evaluate(make(), check_id)['status'] == ('skip' if check_id in OFF_IN_BASELINE else 'pass')
+
+
+@pytest.mark.parametrize('check_id,mutation', ALSO_PASSING,
+                         ids=['%s-%d' % (case[0], n) for n, case in enumerate(ALSO_PASSING)])
+def test_also_passing(check_id, mutation):
+    result = evaluate(make(mutation), check_id)
+    assert result['status'] == 'pass', result
+
+
+def test_every_check_has_a_failing_or_warning_case():
+    assert set(coop_checks.ids()) - set(case[0] for case in BROKEN) == set()
+
+
+@pytest.mark.parametrize('mutation', [case[1] for case in BROKEN])
+def test_no_secret_value_in_any_result(mutation):
+    facts = make(mutation)
+    text = repr(coop_checks.run(facts))
+    for kind in ('server', 'db'):
+        for name, value in facts['env'][kind].items():
+            if value and coop_checks.catalog.is_secret(name):
+                assert value not in text, name
+
+
+@pytest.mark.parametrize('part', ['postgres', 'redis'])
+def test_checks_skip_without_facts(part):
+    facts = make(setting((part,), None))
+    skipped = [r['id'] for r in coop_checks.run(facts) if r['status'] == 'skip']
+    assert '%s_reachable' % part in skipped
+
+
+def test_skip_without_env_files():
+    facts = make(setting(('env',), {'server': None, 'db': None, 'client': None}))
+    facts['files'] = []
+    results = dict((r['id'], r['status']) for r in coop_checks.run(facts))
+    for check_id in ('env_files', 'required_settings', 'secrets_present', 'ui_url', 'ncmec_env', 'unsafe_flags',
+                     'client_ui_url', 'db_env_agrees'):
+        assert results[check_id] == 'skip', check_id
+
+
+def test_pending_scripts_follow_the_seed_rule():
+    scripts = [INITIAL, SEED, 'x.seed.prod.sql', LATER]
+    assert coop_checks.pending_scripts(scripts, [INITIAL]) == [LATER, 'x.seed.prod.sql']
+    assert coop_checks.pending_scripts(scripts, [INITIAL], env='staging') == [SEED, LATER]
+    assert seed_env(SEED) == 'staging' and seed_env(INITIAL) is None
+
+
+def test_pool_demand_counts_workers_and_read_pool():
+    env = {'DATABASE_HOST': 'db', 'DATABASE_READ_ONLY_HOST': 'db', 'ITEM_QUEUE_TRAFFIC_PERCENTAGE': '1'}
+    assert coop_checks.pool_demand(env, {'api': 2})[0] == (2 + 2 + 1) * (30 + 150)
+    assert coop_checks.pool_demand(env, {'api': 1, 'worker': 0})[0] == 2 * 180
+    env['DATABASE_READ_ONLY_HOST'] = 'replica'
+    assert coop_checks.pool_demand(env, {'api': 1, 'worker': 0})[0] == 2 * 30
+
+
+def test_blocking_and_summary():
+    results = coop_checks.run(make(both(server(NODE_ENV='development'), server(NCMEC_ENV='production'))))
+    summary = coop_checks.summary(results)
+    assert summary['failed'] == ['ncmec_env'] and summary['warned'] == ['node_env']
+    assert [r['id'] for r in coop_checks.blocking(results, 'fail')] == ['ncmec_env']
+    assert sorted(r['id'] for r in coop_checks.blocking(results, 'warn')) == ['ncmec_env', 'node_env']
+    assert coop_checks.blocking(results, 'never') == []
+    lines = coop_checks.table(results)
+    assert lines[1].startswith('FAIL  ncmec_env') and 'fix: ' in lines[2]
+
+
+def test_delete_order_puts_children_first():
+    tables = [('public', 'actions'), ('public', 'rules'), ('public', 'rules_actions'), ('public', 'users'),
+              ('public', 'roles')]
+    edges = [(('public', 'rules_actions'), ('public', 'rules')), (('public', 'rules_actions'), ('public', 'actions')),
+             (('public', 'users'), ('public', 'roles')), (('public', 'users'), ('public', 'orgs'))]
+    order = delete_order(tables, edges)
+    assert sorted(order) == sorted(tables)
+    for child, parent in edges:
+        if parent in tables:
+            assert order.index(child) < order.index(parent)
+    cyclic = delete_order([('s', 'a'), ('s', 'b')], [(('s', 'a'), ('s', 'b')), (('s', 'b'), ('s', 'a'))])
+    assert sorted(cyclic) == [('s', 'a'), ('s', 'b')]
