@@ -1,0 +1,61 @@
+"""Node's own --env-file loader (what Coop's dev scripts use) reads back exactly what coop_dotenv
+writes, including spaces, '#', quotes, '=', '$', backslashes, tabs, non-ASCII and empty values."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
+from tests.unit.plugins.module_utils.test_coop_dotenv import keys, portable, values_text
+
+NODE = shutil.which('node')
+pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed (hack/setup.sh installs it)')
+
+DUMP = 'const o={};for(const k of JSON.parse(process.argv[1]))o[k]=process.env[k];console.log(JSON.stringify(o))'
+
+
+def node_reads(text, names):
+    """{name: value} as Node's --env-file loader reads text (None for unset)."""
+    fd, path = tempfile.mkstemp(suffix='.env')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as handle:
+            handle.write(text)
+        env = dict((k, v) for k, v in os.environ.items() if k not in names)
+        out = subprocess.run([NODE, '--env-file=%s' % path, '-e', DUMP, json.dumps(sorted(names))],
+                             env=env, capture_output=True, text=True, check=True, encoding='utf-8').stdout
+        return dict((k, v) for k, v in json.loads(out).items())
+    finally:
+        os.unlink(path)
+
+
+def test_node_reads_tricky_values():
+    mapping = {
+        'SPACES': 'a b  c', 'HASH': 'x#y', 'HASH_SPACE': 'x # y', 'LEAD_HASH': '#x', 'DQ': 'say "hi"',
+        'SQ': "it's", 'EQ': 'a=b=c', 'EMPTY': '', 'DOLLAR': '$HOME ${X}', 'BACKSLASH': 'c:\\dir\\n',
+        'PAD': '  padded  ', 'TAB': 'a\tb', 'UNICODE': 'Zürich ✓', 'URL': 'postgres://u:p@h:5432/db?x=1&y=2',
+        'BACKTICK': '`cmd`', 'SECRET': 'Zq8v2LmT0pWmZ4sKx7Gq2v9LrT0pWmZ4',
+    }
+    text, _, _ = dotenv.update('# comment\n\n', mapping)
+    assert node_reads(text, list(mapping)) == mapping
+
+
+def test_node_reads_updated_file_with_foreign_lines():
+    base = "# header\nKEEP='kept value'\n\nOLD=1 # note\nexport X=old\n"
+    text, _, _ = dotenv.update(base, {'OLD': 'new value', 'X': 'a#b', 'ADDED': "it's"})
+    assert node_reads(text, ['KEEP', 'OLD', 'X', 'ADDED']) == {
+        'KEEP': 'kept value', 'OLD': 'new value', 'X': 'a#b', 'ADDED': "it's"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(keys, values_text, min_size=1, max_size=15))
+def test_node_round_trip(mapping):
+    mapping = dict((k, v) for k, v in mapping.items() if portable(v))
+    if not mapping:
+        return
+    text, _, _ = dotenv.update('', mapping)
+    assert node_reads(text, list(mapping)) == mapping
