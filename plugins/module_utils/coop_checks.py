@@ -25,7 +25,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_env_catalog as catalog
-from ansible_collections.roost.coop.plugins.module_utils.coop_sample import SAMPLE_ORGS, seed_env
+from ansible_collections.roost.coop.plugins.module_utils.coop_migrations import pending, scripts_for, seed_env
+from ansible_collections.roost.coop.plugins.module_utils.coop_sample import SAMPLE_ORGS
 
 try:
     from urllib.parse import urlsplit
@@ -515,19 +516,17 @@ def check_pending_migrations(facts):
     pg, skipped = _postgres(facts)
     if skipped:
         return skipped
-    pending = pending_scripts(release.get('scripts') or [], pg.get('migrations') or [])
-    if pending:
-        shown = pending[:5] + (['and %d more' % (len(pending) - 5)] if len(pending) > 5 else [])
-        return FAIL, '%d pending: %s' % (len(pending), _names(shown)), \
+    todo = pending_scripts(release.get('scripts') or [], pg.get('migrations') or [])
+    if todo:
+        shown = todo[:5] + (['and %d more' % (len(todo) - 5)] if len(todo) > 5 else [])
+        return FAIL, '%d pending: %s' % (len(todo), _names(shown)), \
             'run the roost.coop.migrations role (db:update --db api-server-pg --env prod)'
-    return PASS, 'all %d scripts applied' % len(release.get('scripts') or []), ''
+    return PASS, 'all %d scripts applied' % len(scripts_for(release.get('scripts') or [], 'api-server-pg', 'prod')), ''
 
 
-def pending_scripts(scripts, recorded, env='prod'):
-    """Script names (with extension) the migrator would apply with --env env (coop-facts 6)."""
-    done = set(recorded)
-    return sorted(name for name in scripts
-                  if name not in done and seed_env(name) in (None, env))
+def pending_scripts(file_names, recorded, env='prod'):
+    """PostgreSQL script names (with extension) the migrator would apply with --env env (coop-facts 6)."""
+    return pending(scripts_for(file_names, 'api-server-pg', env), recorded)
 
 
 @check('redis_persistence', 'Redis persists to disk (appendonly yes)')

@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 import traceback
 
 BCRYPT_IMPORT_ERROR = None
@@ -34,15 +33,6 @@ DEFAULT_PASSWORDS = ('testpassword123',)
 
 # Coop hashes with bcryptjs cost 5 (coop-facts 4).
 BCRYPT_COST = 5
-
-SEED_RE = re.compile(r'\.seed\.([^.]+)\.(sql|cjs)$')
-
-
-def seed_env(name):
-    """The --env a migration script is a seed for ('staging', 'prod', ...), or None for a migration."""
-    match = SEED_RE.search(name)
-    return match.group(1) if match else None
-
 
 def verify(password, hashed):
     """True when the bcrypt hash matches; False for anything that is not a usable bcrypt hash."""

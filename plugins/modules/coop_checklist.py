@@ -325,8 +325,7 @@ def gather_release(release_dir):
     for sub in SCRIPT_DIRS:
         path = os.path.join(release_dir, sub)
         if os.path.isdir(path):
-            names = sorted(n for n in os.listdir(path) if n.endswith(('.sql', '.cjs')))
-            return {'dir': path, 'scripts': names}
+            return {'dir': path, 'scripts': sorted(os.listdir(path))}
     return {'dir': release_dir, 'error': 'no %s under %s' % (' or '.join(SCRIPT_DIRS), release_dir)}
 
 

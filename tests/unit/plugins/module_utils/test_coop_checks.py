@@ -6,7 +6,8 @@ import copy
 import pytest
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_checks
-from ansible_collections.roost.coop.plugins.module_utils.coop_sample import delete_order, seed_env
+from ansible_collections.roost.coop.plugins.module_utils.coop_migrations import seed_env
+from ansible_collections.roost.coop.plugins.module_utils.coop_sample import delete_order
 
 SECRET = 'Zq8v' * 16
 PASSWORD = 'db-pass-0123456789'
@@ -228,7 +229,7 @@ def test_skip_without_env_files():
 
 
 def test_pending_scripts_follow_the_seed_rule():
-    scripts = [INITIAL, SEED, 'x.seed.prod.sql', LATER]
+    scripts = [INITIAL, SEED, 'x.seed.prod.sql', LATER, 'README.md']
     assert coop_checks.pending_scripts(scripts, [INITIAL]) == [LATER, 'x.seed.prod.sql']
     assert coop_checks.pending_scripts(scripts, [INITIAL], env='staging') == [SEED, LATER]
     assert seed_env(SEED) == 'staging' and seed_env(INITIAL) is None
