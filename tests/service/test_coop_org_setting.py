@@ -2,7 +2,6 @@
 rhythm, bad inputs leaving the database unchanged, many orgs, env_file, and concurrency."""
 
 import json
-import os
 import socket
 import threading
 import time
@@ -11,44 +10,9 @@ import pytest
 
 from tests.conftest import login_args, pg_connect, pg_dump, run_module
 from tests.fixtures import coop_schema
+from tests.fixtures.org_settings import CERT, SECRET, all_settings
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
-
-SECRET = 's3cr3t-appeal-token'
-CERT = '-----BEGIN CERTIFICATE-----\nMIIBfixture\n-----END CERTIFICATE-----'
-ALL_NEW = {
-    'has_appeals_enabled': True,
-    'appeal_callback_url': 'https://hooks.acme.example/coop/appeals',
-    'appeal_callback_headers': {'Authorization': 'Bearer ' + SECRET},
-    'appeal_callback_body': {'source': 'coop', 'ids': [1, 2]},
-    'has_reporting_rules_enabled': True,
-    'allow_multiple_policies_per_action': True,
-    'user_strike_ttl_days': 30,
-    'saml_enabled': True,
-    'sso_url': 'https://idp.acme.example/sso/saml',
-    'cert': CERT,
-    'partial_items_endpoint': 'https://items.acme.example/partial',
-    'partial_items_request_headers': {'X-Api-Key': 'partial-key-1'},
-    'is_demo_org': True,
-    'show_usage_statistics': True,
-    'requires_policy_for_decisions': True,
-    'mrt_requires_decision_reason_on_action': True,
-    'mrt_requires_decision_reason_on_ignore': False,
-    'hide_skip_button_for_non_admins': True,
-    'ignore_callback_url': 'https://hooks.acme.example/coop/ignore',
-    'preview_jobs_view_enabled': True,
-    'moderator_safety_mute_video': False,
-    'moderator_safety_grayscale': False,
-    'moderator_safety_blur_level': 4,
-    'moderator_safety_sepia': True,
-}
-NEW_ONLY = ('mrt_requires_decision_reason_on_action', 'mrt_requires_decision_reason_on_ignore', 'moderator_safety_sepia')
-ALL_OLD = dict((k, v) for k, v in ALL_NEW.items() if k not in NEW_ONLY)
-ALL_OLD['mrt_requires_decision_reason'] = True
-
-
-def all_settings(shape):
-    return ALL_NEW if shape == coop_schema.SHAPE_NEW else ALL_OLD
 
 
 def make_db(scratch_db, shape):
