@@ -468,3 +468,42 @@ def _client_problems(env, allow_insecure_ui_url):
         problems.append('VITE_CONTENT_PROXY_URL points at %s (the example value): browsers of moderators cannot '
                         'reach it; set your content proxy or empty it' % proxy)
     return problems
+
+
+def as_env_string(value):
+    """The env-file string for a YAML value: booleans as true/false (Coop compares with the
+    literal 'true'), numbers as written; None for values that have no env form."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def check_input(kind, set_values, generate=(), strict=False):
+    """Validate the keys and values a task sets (and the keys it generates).
+
+    Returns (values as strings, errors, warnings); messages never contain secret values."""
+    errors, warnings, out = [], [], {}
+    for name in sorted(set_values, key=str):
+        value = as_env_string(set_values[name])
+        if value is None:
+            errors.append('%s: give a string, number or boolean (to delete the key use remove)' % name)
+            continue
+        out[name] = value
+    for name in sorted(set(out) | set(generate)):
+        if not is_known(name, kind):
+            (errors if strict else warnings).append(unknown_message(name, kind))
+            continue
+        var = lookup(name, kind)
+        if var is None:
+            continue
+        if name in generate and var.type != 'str':
+            errors.append('%s is a %s, not a secret; it cannot be generated' % (name, var.type))
+        elif name in out:
+            problem = value_problem(var, out[name])
+            if problem:
+                errors.append(problem if not var.secret else '%s: invalid value' % name)
+    return out, errors, warnings

@@ -1,0 +1,351 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: roost.coop contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: coop_env
+short_description: Manage one of Coop's env files (db, server or client)
+version_added: 0.1.0
+description:
+  - Sets and removes keys in one C(.env) file of Coop and keeps everything else as it is:
+    comments, blank lines, order and keys it does not manage.
+  - Writes values in a form that systemd C(EnvironmentFile=), docker compose C(env_file) and
+    Node C(--env-file) all read back exactly (bare, C('single') or C("double") quoted). A value
+    none of these forms can carry (a single quote together with one of C(" \\ $ `), a line
+    break) is refused with a message.
+  - Validates names and values against the collection's catalog of Coop's variables for the
+    file O(kind). An unknown key is a warning naming the closest known key, or an error with
+    O(strict). Enumerated values (adapters, C(NCMEC_ENV), C(NODE_ENV)), booleans Coop compares
+    with the literal C(true), numbers and ranges (C(ITEM_QUEUE_TRAFFIC_PERCENTAGE) 0 to 1) are
+    checked; C(WAREHOUSE_ADAPTER=postgresql), which stops Coop at boot, is refused.
+  - Generates strong random secrets for keys in O(generate) only when they are absent, so the
+    second run is unchanged.
+  - Secret values (passwords, C(SESSION_SECRET), API keys) never appear in results, warnings,
+    diffs (masked) or verbose output.
+  - Writes atomically (a temporary file in the same directory renamed over the old one), with
+    mode C(0600) unless told otherwise.
+author: roost.coop developers (@roostorg)
+attributes:
+  check_mode:
+    support: full
+    description: Computes the new file and reports the change without writing.
+  diff_mode:
+    support: full
+    description: The whole file before and after, with secret values shown as C(********).
+options:
+  path:
+    description: The env file. Its directory must exist.
+    type: path
+    required: true
+  kind:
+    description:
+      - Which of Coop's env files this is, for validation: C(db) (the migrator, C(db/.env)),
+        C(server) (API server, worker and CLIs, C(server/.env)) or C(client) (build-time
+        C(VITE_*) values, C(client/.env)).
+    type: str
+    required: true
+    choices: [db, server, client]
+  set:
+    description:
+      - Keys to set, as a mapping of key to value. Booleans are written as C(true)/C(false),
+        numbers as written. Keys not listed are left alone.
+      - Values are not logged; the values of secret keys are masked everywhere.
+    type: dict
+    default: {}
+  remove:
+    description: Keys to delete (every assignment of each).
+    type: list
+    elements: str
+    default: []
+  generate:
+    description:
+      - Secret keys (for example C(SESSION_SECRET)) that get a random value of 48 letters and
+        digits when they are absent or empty. An existing value is kept.
+    type: list
+    elements: str
+    default: []
+  strict:
+    description: Unknown keys in O(set), O(generate) are errors instead of warnings.
+    type: bool
+    default: false
+  validate:
+    description:
+      - C(none) checks the keys and values this task sets.
+      - C(production) also checks the whole resulting file for a production deployment and fails,
+        before writing, listing every missing or unsafe item at once, each with its fix. For
+        C(server) that is everything Coop needs to boot (C(UI_URL), C(DATABASE_HOST),
+        C(DATABASE_READ_ONLY_HOST), C(DATABASE_PASSWORD), C(REDIS_HOST), C(REDIS_USE_CLUSTER)),
+        C(DATABASE_NAME), C(ITEM_QUEUE_TRAFFIC_PERCENTAGE), a C(SESSION_SECRET) of at least 32
+        characters, no placeholder secrets from Coop's example files, an https public origin and
+        C(NODE_ENV=production), Scylla settings when Scylla is enabled, ClickHouse settings when
+        the ClickHouse warehouse is used, working adapter combinations, real email senders and
+        no development switches. For C(db) the migrator's connection and C(SCYLLA_HOSTS). For
+        C(client) a usable C(VITE_UI_URL).
+    type: str
+    default: none
+    choices: [none, production]
+  allow_insecure_ui_url:
+    description:
+      - With O(validate=production), accept a plain C(http://) C(UI_URL) and a C(NODE_ENV)
+        other than C(production) (for a closed test network; over http a production server's
+        Secure session cookie is dropped by browsers and logins fail).
+    type: bool
+    default: false
+  create:
+    description: Create the file when it does not exist; otherwise fail.
+    type: bool
+    default: true
+  mode:
+    description: Permissions of the file. Env files hold secrets; keep them private.
+    type: raw
+    default: '0600'
+  owner:
+    description: Owner of the file (name or id); unchanged when not given.
+    type: str
+  group:
+    description: Group of the file (name or id); unchanged when not given.
+    type: str
+  backup:
+    description: Keep a timestamped copy of the old file when it changes.
+    type: bool
+    default: false
+seealso:
+  - name: systemd.exec EnvironmentFile=
+    description: How systemd reads env files.
+    link: https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html#EnvironmentFile=
+'''
+
+EXAMPLES = r'''
+- name: Coop API server settings
+  roost.coop.coop_env:
+    path: /etc/coop/server.env
+    kind: server
+    owner: coop
+    group: coop
+    set:
+      NODE_ENV: production
+      UI_URL: https://coop.example.org
+      DATABASE_HOST: db1.internal
+      DATABASE_READ_ONLY_HOST: db1.internal
+      DATABASE_NAME: coop
+      DATABASE_PASSWORD: "{{ vault_coop_database_password }}"
+      REDIS_HOST: 127.0.0.1
+      REDIS_USE_CLUSTER: false
+      WAREHOUSE_ADAPTER: noop
+      ITEM_INVESTIGATION_AND_STRIKES_ENABLED: false
+      ITEM_QUEUE_TRAFFIC_PERCENTAGE: 0
+    generate: [SESSION_SECRET]
+    validate: production
+
+- name: Drop a dead key and refuse typos
+  roost.coop.coop_env:
+    path: /etc/coop/server.env
+    kind: server
+    strict: true
+    remove: [GRAPHQL_OPAQUE_SCALAR_SECRET]
+'''
+
+RETURN = r'''
+path:
+  description: The env file.
+  returned: always
+  type: str
+changed_keys:
+  description: Keys whose value was (or in check mode would be) written, including generated ones.
+  returned: always
+  type: list
+  elements: str
+  sample: [UI_URL, SESSION_SECRET]
+removed_keys:
+  description: Keys that were deleted.
+  returned: always
+  type: list
+  elements: str
+generated_keys:
+  description: Keys that got a new random value in this run (the values are not returned).
+  returned: always
+  type: list
+  elements: str
+backup_file:
+  description: The copy of the old file, when O(backup) made one.
+  returned: changed and backup
+  type: str
+problems:
+  description: Every invalid input and, with O(validate=production), every missing or unsafe item.
+  returned: failure
+  type: list
+  elements: str
+'''
+
+import errno
+import os
+import secrets
+import string
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
+from ansible_collections.roost.coop.plugins.module_utils import coop_env_catalog as catalog
+
+ALPHABET = string.ascii_letters + string.digits
+GENERATED_LENGTH = 48
+
+
+def random_secret():
+    return ''.join(secrets.choice(ALPHABET) for _ in range(GENERATED_LENGTH))
+
+
+def read_current(module, path):
+    """(text, exists) of the file; fails with the fix on anything but a readable UTF-8 file."""
+    if not os.path.lexists(path):
+        if not module.params['create']:
+            module.fail_json(msg='%s does not exist; create it or set create: true' % path)
+        if not os.path.isdir(os.path.dirname(path) or '.'):
+            module.fail_json(msg='directory %s does not exist; create it first (ansible.builtin.file '
+                                 'state=directory mode=0750)' % os.path.dirname(path))
+        return '', False
+    if not os.path.isfile(path):
+        module.fail_json(msg='%s exists but is not a regular file; remove it or choose another path' % path)
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8'), True
+    except UnicodeDecodeError:
+        module.fail_json(msg='%s is not UTF-8 text; systemd refuses such env files. Fix its encoding first' % path)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot read %s: %s' % (path, to_native(exc.strerror)))
+
+
+def write_atomically(module, path, text, exists, file_args):
+    """Write text to a temporary file beside path and rename it over path."""
+    directory = os.path.dirname(path) or '.'
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(text.encode('utf-8'))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if exists:
+            # atomic_move copies the old file's mode: make it private before the new content lands.
+            module.set_fs_attributes_if_different(file_args, False)
+        old_umask = os.umask(0o077)
+        try:
+            module.atomic_move(tmp, path, unsafe_writes=False)
+        finally:
+            os.umask(old_umask)
+    except Exception as exc:
+        try:
+            os.unlink(tmp)
+        except OSError as cleanup:
+            if cleanup.errno != errno.ENOENT:
+                raise
+        module.fail_json(msg='writing %s failed, the old file is unchanged: %s' % (path, to_native(exc)))
+
+
+def hide_values(module, params, current, generated):
+    """Only secret values go to no_log_values: set is no_log so nothing leaks into the target's
+    log, but masking every value (true, coop, 5432) would garble paths and messages."""
+    hidden = set()
+    for source in (params['set'] or {}, current, generated):
+        for key, value in source.items():
+            text = catalog.as_env_string(value)
+            if text and catalog.is_secret(str(key)):
+                hidden.add(text)
+    module.no_log_values = hidden
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True),
+            kind=dict(type='str', required=True, choices=list(catalog.KINDS)),
+            set=dict(type='dict', default={}, no_log=True),
+            remove=dict(type='list', elements='str', default=[]),
+            generate=dict(type='list', elements='str', default=[], no_log=False),
+            strict=dict(type='bool', default=False),
+            validate=dict(type='str', default='none', choices=['none', 'production']),
+            allow_insecure_ui_url=dict(type='bool', default=False),
+            create=dict(type='bool', default=True),
+            mode=dict(type='raw', default='0600'),
+            owner=dict(type='str'),
+            group=dict(type='str'),
+            backup=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    path = params['path']
+    kind = params['kind']
+    text, exists = read_current(module, path)
+    current = dotenv.values(text)
+    generate = list(params['generate'])
+    remove = list(params['remove'])
+    generated = dict((key, random_secret()) for key in generate
+                     if not current.get(key) and dotenv.KEY_RE.match(key) and key not in params['set'])
+    hide_values(module, params, current, generated)
+
+    wanted, problems, warnings = catalog.check_input(kind, params['set'], generate, params['strict'])
+    for label, keys in (('set and remove', set(wanted) & set(remove)), ('set and generate', set(wanted) & set(generate)),
+                        ('generate and remove', set(generate) & set(remove))):
+        if keys:
+            problems.append('%s are both in %s; list each key in one of them' % (', '.join(sorted(keys)), label))
+    for key in generate + remove:
+        try:
+            dotenv.check_key(key)
+        except dotenv.EnvFileError as exc:
+            problems.append(str(exc))
+    wanted.update(generated)
+    new_text = text
+    changed_keys, removed_keys = [], []
+    try:
+        new_text, changed_keys, removed_keys = dotenv.update(text, wanted, remove)
+    except dotenv.EnvFileError as exc:
+        problems.append(str(exc))
+    if params['validate'] == 'production':
+        final = dict(current)
+        final.update(wanted)
+        for key in remove:
+            final.pop(key, None)
+        for problem in catalog.production_problems(kind, final, params['allow_insecure_ui_url']):
+            if problem not in problems:
+                problems.append(problem)
+    if problems:
+        module.fail_json(msg='%s: %d problem(s), nothing was written: %s' % (path, len(problems), '; '.join(problems)),
+                         problems=problems, path=path)
+    for message in warnings:
+        module.warn(message)
+    for lineno, key in dotenv.nonportable(new_text):
+        module.warn('%s line %d (%s): systemd, docker compose and Node may read this value differently; set the key '
+                    'with coop_env to rewrite it in a form they all read alike' % (path, lineno, key))
+
+    content_changed = new_text != text or not exists
+    result = dict(changed=content_changed, path=path, changed_keys=changed_keys, removed_keys=removed_keys,
+                  generated_keys=sorted(generated))
+    secret_changes = [key for key in changed_keys if catalog.is_secret(key)]
+    diffs = [dict(before_header=path, after_header=path,
+                  before=dotenv.masked(text, catalog.is_secret) if exists else '',
+                  after=dotenv.masked(new_text, catalog.is_secret, secret_changes))]
+    file_args = module.load_file_common_arguments(params)
+    if content_changed and not module.check_mode:
+        if params['backup'] and exists:
+            result['backup_file'] = module.backup_local(path)
+        write_atomically(module, path, new_text, exists, file_args)
+    if exists or not module.check_mode:
+        attr_diff = {}
+        result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'], attr_diff)
+        if attr_diff.get('before') != attr_diff.get('after'):
+            diffs.append(attr_diff)
+    if module._diff:
+        result['diff'] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
