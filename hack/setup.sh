@@ -33,4 +33,5 @@ cp hack/ansible-test-get-pip.py "$HOME/.ansible/test/cache/get_pip_24_2.py"
 
 bash hack/services.sh
 bash tests/hosts/build-image.sh
+bash hack/local-host.sh
 echo "setup done: $ROOT"

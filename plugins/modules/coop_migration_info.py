@@ -90,6 +90,14 @@ unknown:
   returned: always
   type: dict
   sample: {api-server-pg: []}
+commands:
+  description:
+    - The migrator's npm arguments to run, in order, from the release directory with the env of
+      C(db.env) - C(db:create) then C(db:update) for each database with pending scripts.
+  returned: always
+  type: list
+  elements: list
+  sample: [[run, 'db:create', --, --db, api-server-pg, --env, prod], [run, 'db:update', --, --db, api-server-pg, --env, prod]]
 database_exists:
   description: Whether Coop's PostgreSQL database exists yet.
   returned: always
@@ -228,6 +236,8 @@ def main():
         result['applied'][db] = len(applied)
         result['scripts'][db] = len(scripts)
         result['unknown'][db] = coop_migrations.unknown_applied(scripts, applied)
+    result['commands'] = coop_migrations.migrator_commands(
+        [db for db in params['databases'] if result['pending'][db]], params['env'])
     module.exit_json(**result)
 
 

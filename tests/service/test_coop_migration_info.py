@@ -43,6 +43,7 @@ def test_pending_against_sequelize_meta(tmp_path, scratch_db):
     second = run_module('coop_migration_info', args)
     assert second['pending']['api-server-pg'] == ['2025.01.04T00.00.00.d.sql']
     assert second['unknown']['api-server-pg'] == ['2024.12.31T00.00.00.old.sql']
+    assert [c[1] for c in second['commands']] == ['db:create', 'db:update']
     staging = run_module('coop_migration_info', dict(args, env='staging'))
     assert staging['pending']['api-server-pg'] == ['2025.01.03T00.00.00.c.seed.staging.sql',
                                                    '2025.01.04T00.00.00.d.sql']
@@ -67,6 +68,8 @@ def test_connection_from_db_env_and_password_hidden(tmp_path, scratch_db):
                            login['login_password']))
     result = run_module('coop_migration_info', {'scripts_dir': scripts, 'env_file': str(env_file)})
     assert result['pending'] == {'api-server-pg': ['1.sql']}
+    record(db, ['1.sql'])
+    assert run_module('coop_migration_info', {'scripts_dir': scripts, 'env_file': str(env_file)})['commands'] == []
     bad = run_module('coop_migration_info', {'scripts_dir': scripts, 'env_file': str(env_file),
                                              'login_password': 'wrong-password-xyz'})
     assert bad['failed'] and 'wrong-password-xyz' not in bad['msg']

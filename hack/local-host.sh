@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The default inventory's host: a local systemd container `coop-local` (podman, from the image
+# tests/hosts/build-image.sh builds), for machines whose PID 1 is not systemd. Idempotent.
+# Coop's web client is then at http://127.0.0.1:8880/ on this machine.
+set -euo pipefail
+NAME=${COOP_LOCAL_HOST:-coop-local}
+IMAGE=${COOP_LOCAL_IMAGE:-localhost/debian-systemd:12}
+if ! podman container exists "$NAME"; then
+  podman run -d --name "$NAME" --hostname "$NAME" --systemd always -p 127.0.0.1:8880:80 \
+    "$IMAGE" /sbin/init >/dev/null
+fi
+[ "$(podman inspect -f '{{.State.Running}}' "$NAME")" = true ] || podman start "$NAME" >/dev/null
+for _ in $(seq 30); do
+  state=$(podman exec "$NAME" systemctl is-system-running 2>/dev/null || true)
+  case $state in running|degraded) break ;; esac
+  sleep 1
+done
+echo "local host: podman container $NAME ($state)"
