@@ -160,6 +160,11 @@ def existing_columns(cursor, tables):
     return found
 
 
+def json_param(value):
+    """A Python value bound as one jsonb query parameter."""
+    return Jsonb(value)
+
+
 def find_orgs(cursor, identifiers):
     """Orgs of public.orgs whose id or name is one of identifiers, in one query.
 

@@ -151,7 +151,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
-    Jsonb, all_orgs, connect, coop_db_argument_spec, existing_columns, find_orgs, psycopg, sql)
+    all_orgs, connect, coop_db_argument_spec, existing_columns, find_orgs, json_param, psycopg, sql)
 
 ROW_MISSING = 'absent'
 
@@ -215,8 +215,8 @@ def resolve_orgs(cursor, identifiers):
         everyone = all_orgs(cursor)
         for ident in unknown:
             near = near_orgs(ident, everyone)
-            errors.append('unknown org %r; %s' % (ident, 'near matches: %s' % ', '.join(near) if near
-                                                   else 'no org has a similar name or id (check the database)'))
+            hint = 'near matches: %s' % ', '.join(near) if near else 'no org has a similar name or id (check the database)'
+            errors.append('unknown org %r; %s' % (ident, hint))
     seen = {}
     for ident in identifiers:
         org = found.get(ident)
@@ -291,7 +291,7 @@ def write_changes(cursor, table, changes):
     query = sql.SQL('UPDATE {table} AS t SET {assign} FROM jsonb_to_recordset(%s::jsonb) AS v({fields}) '
                     'WHERE t.org_id = v.org_id').format(
         table=sql.Identifier(*table), assign=sql.SQL(', ').join(assignments), fields=sql.SQL(', ').join(fields))
-    cursor.execute(query, (Jsonb(records),))
+    cursor.execute(query, (json_param(records),))
     if cursor.rowcount != len(records):
         raise RuntimeError('updated %s rows of %s.%s, expected %s' % ((cursor.rowcount,) + table + (len(records),)))
 

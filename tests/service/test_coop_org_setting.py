@@ -113,8 +113,8 @@ def test_only_changed_columns_are_written(scratch_db):
 def test_saml_on_org_without_row(scratch_db):
     # The upsert trap (CHECK on the proposed row): a missing row gets SSO in one task.
     db = make_db(scratch_db, coop_schema.SHAPE_NEW)
-    args = dict(login_args(db), org='Globex', settings={'saml_enabled': True, 'sso_url': 'https://idp.example/g',
-                                                       'cert': CERT})
+    sso = {'saml_enabled': True, 'sso_url': 'https://idp.example/g', 'cert': CERT}
+    args = dict(login_args(db), org='Globex', settings=sso)
     assert run_module('coop_org_setting', args)['changed'] is True
     stored = read_back(db, 'globex00001')
     assert stored['saml_enabled'] is True and stored['cert'] == CERT
