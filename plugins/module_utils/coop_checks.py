@@ -98,7 +98,7 @@ SEVERITY = {FAIL: 0, WARN: 1, PASS: 2, SKIP: 3}
 def table(results):
     """Lines of a table people read at a glance: worst first, the remedy under each problem."""
     width = max([len(r['id']) for r in results] + [5])
-    lines = ['%-4s  %-*s  %s' % ('', width, 'check', 'detail')]
+    lines = ['%-4s  %-*s  %s' % ('STAT', width, 'check', 'detail')]
     for r in sorted(results, key=lambda item: SEVERITY[item['status']]):
         lines.append('%-4s  %-*s  %s' % (r['status'].upper(), width, r['id'], r['detail']))
         if r['remedy'] and r['status'] in (FAIL, WARN):
@@ -137,7 +137,7 @@ def _origin(url):
 
 
 def _missing(kind):
-    return SKIP, '%s.env was not given' % kind, 'pass the path of %s.env to check it' % kind
+    return SKIP, '%s.env was not given or cannot be read' % kind, 'pass the path of %s.env to check it' % kind
 
 
 def _names(items):

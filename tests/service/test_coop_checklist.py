@@ -64,7 +64,7 @@ def test_clean_deployment_passes_every_check_and_changes_nothing(deployment):
         assert {k for k, v in found.items() if v == 'skip'} == ALWAYS_SKIPPED, found
         assert {v for k, v in found.items() if k not in ALWAYS_SKIPPED} == {'pass'}
         assert result['summary']['fail'] == 0 and result['summary']['warn'] == 0
-        assert result['report'][0].split() == ['check', 'detail']
+        assert result['report'][0].split() == ['STAT', 'check', 'detail']
     assert pg_dump(deployment.dbname) == before
     text = json.dumps(result)
     assert deployment.session_secret not in text
