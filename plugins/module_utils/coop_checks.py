@@ -454,26 +454,26 @@ def _reach(facts, name, selected, what):
     return probe
 
 
+def _connected(facts, part, answered, remedy):
+    fact = facts.get(part)
+    if not fact:
+        return SKIP, '%s was not checked' % part, 'pass server_env'
+    target = fact.get('target', part)
+    if fact.get('reachable'):
+        return PASS, '%s %s' % (answered, target), ''
+    return FAIL, 'cannot reach %s: %s' % (target, fact.get('error')), remedy
+
+
 @check('postgres_reachable', 'PostgreSQL reachable with the server\'s credentials')
 def check_postgres_reachable(facts):
-    pg = facts.get('postgres')
-    if not pg:
-        return SKIP, 'PostgreSQL was not checked', 'pass server_env'
-    if pg.get('reachable'):
-        return PASS, 'connected to %s' % pg.get('target', 'PostgreSQL'), ''
-    return FAIL, 'cannot connect to %s: %s' % (pg.get('target', 'PostgreSQL'), pg.get('error')), \
-        'check DATABASE_HOST/PORT/NAME/USER/PASSWORD in server.env, pg_hba.conf and the firewall'
+    return _connected(facts, 'postgres', 'connected to',
+                      'check DATABASE_HOST/PORT/NAME/USER/PASSWORD in server.env, pg_hba.conf and the firewall')
 
 
 @check('redis_reachable', 'Redis reachable (with AUTH when a password is set)')
 def check_redis_reachable(facts):
-    redis = facts.get('redis')
-    if not redis:
-        return SKIP, 'Redis was not checked', 'pass server_env'
-    if redis.get('reachable'):
-        return PASS, 'PING answered by %s' % redis.get('target', 'Redis'), ''
-    return FAIL, 'cannot reach %s: %s' % (redis.get('target', 'Redis'), redis.get('error')), \
-        'check REDIS_HOST/PORT/USER/PASSWORD in server.env and that Redis listens there'
+    return _connected(facts, 'redis', 'PING answered by',
+                      'check REDIS_HOST/PORT/USER/PASSWORD in server.env and that Redis listens there')
 
 
 @check('scylla_reachable', 'Scylla reachable when item investigation is on')
