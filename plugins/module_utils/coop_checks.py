@@ -198,15 +198,22 @@ def check_env_files(facts):
     return PASS, 'all %d env files exist with mode 0600 or stricter' % len(files), ''
 
 
+def _unset(facts, secret):
+    """Required names (secrets or the others) that are empty or missing in the env files given."""
+    missing = []
+    for kind, env, names in (('server.env', _env(facts, 'server'), REQUIRED_SERVER),
+                             ('db.env', _env(facts, 'db'), REQUIRED_DB)):
+        if env is not None:
+            missing.extend('%s in %s' % (name, kind) for name in names
+                           if not _set(env, name) and catalog.is_secret(name) == secret)
+    return missing
+
+
 @check('required_settings', 'Required production settings are set')
 def check_required_settings(facts):
-    server, db = _env(facts, 'server'), _env(facts, 'db')
-    if server is None and db is None:
+    if _env(facts, 'server') is None and _env(facts, 'db') is None:
         return _missing('server')
-    missing = []
-    for kind, env, names in (('server.env', server, REQUIRED_SERVER), ('db.env', db, REQUIRED_DB)):
-        if env is not None:
-            missing.extend('%s in %s' % (name, kind) for name in names if not _set(env, name) and not catalog.is_secret(name))
+    missing = _unset(facts, secret=False)
     if missing:
         return FAIL, 'not set: %s' % _names(missing), 'set them with the roost.coop.config role (coop-facts 9)'
     return PASS, 'every required setting is set', ''
@@ -214,16 +221,13 @@ def check_required_settings(facts):
 
 @check('secrets_present', 'Required secrets are set')
 def check_secrets_present(facts):
-    server, db = _env(facts, 'server'), _env(facts, 'db')
-    if server is None and db is None:
+    if _env(facts, 'server') is None and _env(facts, 'db') is None:
         return _missing('server')
-    missing = []
-    for kind, env, names in (('server.env', server, REQUIRED_SERVER), ('db.env', db, REQUIRED_DB)):
-        if env is not None:
-            missing.extend('%s in %s' % (name, kind) for name in names if not _set(env, name) and catalog.is_secret(name))
+    missing = _unset(facts, secret=True)
     if missing:
-        return FAIL, 'not set: %s' % _names(missing), ('set them (roost.coop.config generates SESSION_SECRET); without '
-                                                      'SESSION_SECRET every request but /api/v1/ready answers 500')
+        return FAIL, 'not set: %s' % _names(missing), \
+            'set them (roost.coop.config generates SESSION_SECRET); without SESSION_SECRET every request ' \
+            'but /api/v1/ready answers 500'
     return PASS, 'every required secret is set', ''
 
 
@@ -241,8 +245,9 @@ def check_secrets_not_placeholders(facts):
         return _missing('server')
     found = ['%s (%s.env)' % (name, kind) for kind, name, value in _secret_values(facts) if catalog.is_placeholder(value)]
     if found:
-        return FAIL, 'example values in: %s' % _names(found), ('replace them with real secrets (roost.coop.config '
-                                                             'generates session secrets; SENDGRID_API_KEY empty means AWS SES)')
+        return FAIL, 'example values in: %s' % _names(found), \
+            'replace them with real secrets (roost.coop.config generates session secrets; ' \
+            'SENDGRID_API_KEY empty means AWS SES)'
     return PASS, 'no secret has an example value', ''
 
 

@@ -34,6 +34,7 @@ DEFAULT_PASSWORDS = ('testpassword123',)
 # Coop hashes with bcryptjs cost 5 (coop-facts 4).
 BCRYPT_COST = 5
 
+
 def verify(password, hashed):
     """True when the bcrypt hash matches; False for anything that is not a usable bcrypt hash."""
     if not hashed or not hashed.startswith('$2'):

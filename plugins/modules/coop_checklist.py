@@ -25,7 +25,7 @@ description:
     PostgreSQL, Redis, Scylla and ClickHouse reachable; pending migrations of a release; Redis
     C(appendonly yes) and C(maxmemory-policy noeviction); C(max_connections) against Coop's pool
     sizes; error details and localhost URIs off; server and migrator on the same database."
-  - Read-only: never changes anything and always reports C(changed=false).
+  - Read-only, it never changes anything and always reports C(changed=false).
   - Secret values are never part of the result; details name the variables only.
 author: roost.coop developers (@roostorg)
 attributes:
@@ -34,6 +34,7 @@ attributes:
     description: Runs the same read-only checks in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
 options:
   server_env:
     description:

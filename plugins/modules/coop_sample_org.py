@@ -24,7 +24,7 @@ description:
     nobody knows, so password login is impossible; orgs and users stay.
   - Only the seed's orgs are touched unless other orgs are named in O(orgs). Users with a
     default password in other orgs are reported in RV(other_default_password_users) with a warning.
-  - One transaction: any error leaves the database as it was.
+  - Runs in one transaction, so any error leaves the database as it was.
 author: roost.coop developers (@roostorg)
 attributes:
   check_mode:
