@@ -159,3 +159,25 @@ def test_production_db_and_client():
     assert cat.production_problems('client', {'VITE_UI_URL': 'https://coop.example.org'}) == []
     assert cat.production_problems('client', {'VITE_UI_URL': ''})
     assert cat.production_problems('client', {'VITE_CONTENT_PROXY_URL': 'http://localhost:4000'})
+
+
+def test_check_input_converts_and_collects_everything():
+    values, errors, warnings = cat.check_input('server', {
+        'REDIS_USE_CLUSTER': False, 'PORT': 8080, 'ITEM_QUEUE_TRAFFIC_PERCENTAGE': 0.05, 'UI_URL': 'https://c.example',
+        'SESION_SECRET': 'x', 'NCMEC_ENV': 'prod', 'DATABASE_PASSWORD': ['not', 'a', 'string'],
+        'SESSION_SECRET': '',
+    }, generate=['PORT'])
+    assert values['REDIS_USE_CLUSTER'] == 'false' and values['PORT'] == '8080'
+    assert values['ITEM_QUEUE_TRAFFIC_PERCENTAGE'] == '0.05'
+    assert warnings == ['unknown server env key SESION_SECRET: Coop does not read it; did you mean SESSION_SECRET?']
+    text = '\n'.join(errors)
+    assert 'NCMEC_ENV must be one of' in text and 'DATABASE_PASSWORD: give a string' in text
+    assert 'PORT is a int, not a secret' in text and len(errors) == 3
+    _, errors, warnings = cat.check_input('server', {'SESION_SECRET': 'x'}, strict=True)
+    assert warnings == [] and 'did you mean SESSION_SECRET' in errors[0]
+
+
+def test_check_input_hides_secret_values():
+    _, errors, _ = cat.check_input('server', {'SENDGRID_API_KEY': 'SG.zzz'})
+    assert errors == []
+    assert cat.as_env_string(True) == 'true' and cat.as_env_string(None) is None
