@@ -188,7 +188,7 @@ def test_three_tier_layout(tmp_path):
 def test_api_address_and_registry(tmp_path):
     dirs = render(tmp_path, {'coop_app': ['app1'], 'coop_web': ['web1']},
                   {'coop_image_registry': 'registry.internal/coop', 'coop_api_port': 8081},
-                  {'app1': {'coop_api_address': '10.10.0.5'}})
+                  {'app1': {'coop_api_address': '10.10.0.5', 'coop_compose_api_bind': '10.10.0.5'}})
     template = (dirs['web1'] / 'client-nginx.conf.template').read_text()
     assert 'server 10.10.0.5:8081;' in template and 'app1' not in template
     assert config(dirs['web1'])['services']['client']['image'] == 'registry.internal/coop/coop-client:' + VERSION
@@ -211,3 +211,12 @@ def test_missing_compose_fails_with_the_fix(tmp_path, engine, fix):
                    {'coop_compose_engine': engine, 'coop_compose_command': ['coop-test-no-such-compose']})
     assert run.returncode != 0
     assert 'coop_runtime is compose but' in run.stdout and fix in run.stdout, run.stdout
+
+
+@pytest.mark.parametrize('app_vars', [{}, {'coop_compose_api_bind': '127.0.0.1'}])
+def test_web_host_refuses_apps_on_loopback(tmp_path, app_vars):
+    run = playbook(tmp_path, {'coop_app': ['app1'], 'coop_web': ['web1']}, PLAYBOOK,
+                   {'out': str(tmp_path / 'out'), 'coop_config_dir': str(tmp_path)}, {'app1': app_vars})
+    assert run.returncode != 0
+    assert 'publish their API on loopback only' in run.stdout and 'app1' in run.stdout, run.stdout
+    assert not (tmp_path / 'out' / 'web1').exists()
