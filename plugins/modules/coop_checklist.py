@@ -148,7 +148,6 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible.module_utils.urls import open_url
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_checks, coop_db, coop_sample
 from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
@@ -310,6 +309,7 @@ def gather_clickhouse(module, server):
     url = '%s://%s:%s/ping' % (server.get('CLICKHOUSE_PROTOCOL') or 'http', server.get('CLICKHOUSE_HOST') or 'localhost',
                                server.get('CLICKHOUSE_PORT') or '8123')
     fact = {'url': url, 'reachable': False}
+    from ansible.module_utils.urls import open_url  # only when ClickHouse is used: a slow import
     try:
         response = open_url(url, timeout=module.params['probe_timeout'])
         fact['reachable'] = response.getcode() == 200

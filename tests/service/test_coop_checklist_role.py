@@ -45,7 +45,7 @@ def test_checklist_playbook_reports_then_blocks_until_the_sample_orgs_are_gone(h
     assert run.returncode != 0
     assert 'FAIL  sample_orgs' in run.stdout and 'fix: run roost.coop.secure_sample_org' in run.stdout
     assert 'Go-live checklist: sample_orgs, default_passwords, staging_seed' in run.stdout
-    written = json.loads(report.read_text())
+    written = json.loads(report.read_text())['localhost']
     assert written['summary']['failed'] == ['sample_orgs', 'default_passwords', 'staging_seed']
     assert len(written['checks']) == written['summary']['total']
 
@@ -64,7 +64,7 @@ def test_checklist_playbook_reports_then_blocks_until_the_sample_orgs_are_gone(h
 
     run = playbook('roost.coop.checklist', inventory)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert json.loads(report.read_text())['summary']['fail'] == 0
+    assert json.loads(report.read_text())['localhost']['summary']['fail'] == 0
 
 
 def test_fail_on_warn_blocks_on_a_warning(host):
@@ -72,4 +72,4 @@ def test_fail_on_warn_blocks_on_a_warning(host):
     run = playbook('roost.coop.checklist', inventory, '-e', 'coop_checklist_fail_on=warn',
                    '-e', '{"coop_checklist_checks": ["node_env", "pg_connections"], "coop_checklist_app_processes": 50}')
     assert run.returncode != 0 and 'pg_connections' in run.stdout
-    assert json.loads(report.read_text())['summary']['warned'] == ['pg_connections']
+    assert json.loads(report.read_text())['localhost']['summary']['warned'] == ['pg_connections']
