@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
+import math
 import re
 from collections import namedtuple
 
@@ -320,7 +321,7 @@ def value_problem(var, value):
             number = float(value)
         except ValueError:
             return '%s must be a number, got %r' % (name, value)
-        if number != number:
+        if math.isnan(number) or math.isinf(number):
             return '%s must be a number, got %r' % (name, value)
         return _range_problem(var, number)
     elif var.type == 'enum':

@@ -13,7 +13,7 @@ module: coop_env
 short_description: Manage one of Coop's env files (db, server or client)
 version_added: 0.1.0
 description:
-  - Sets and removes keys in one C(.env) file of Coop and keeps everything else as it is:
+  - Sets and removes keys in one C(.env) file of Coop and keeps everything else as it is -
     comments, blank lines, order and keys it does not manage.
   - Writes values in a form that systemd C(EnvironmentFile=), docker compose C(env_file) and
     Node C(--env-file) all read back exactly (bare, C('single') or C("double") quoted). A value
@@ -45,7 +45,7 @@ options:
     required: true
   kind:
     description:
-      - Which of Coop's env files this is, for validation: C(db) (the migrator, C(db/.env)),
+      - Which of Coop's env files this is, for validation. C(db) (the migrator, C(db/.env)),
         C(server) (API server, worker and CLIs, C(server/.env)) or C(client) (build-time
         C(VITE_*) values, C(client/.env)).
     type: str
@@ -200,7 +200,7 @@ GENERATED_LENGTH = 48
 
 
 def random_secret():
-    return ''.join(secrets.choice(ALPHABET) for _ in range(GENERATED_LENGTH))
+    return ''.join(secrets.choice(ALPHABET) for dummy in range(GENERATED_LENGTH))
 
 
 def read_current(module, path):

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from tests.conftest import COLLECTIONS, ROOT, run_module
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
@@ -202,7 +201,7 @@ def test_failed_write_leaves_old_file(tmp_path):
 
     proc, payload = spawn_module({'path': str(path), 'kind': 'server', 'set': {'BUILD_ID': 'b' * 100000}},
                                  preexec_fn=small_files)
-    out, _ = proc.communicate(payload)
+    out = proc.communicate(payload)[0]
     result = json.loads(out)
     assert result['failed'] and 'the old file is unchanged' in result['msg']
     assert read(path) == before

@@ -64,8 +64,8 @@ def test_update_unchanged_is_byte_identical():
 
 
 def test_update_rewrites_nonportable_and_duplicate_lines():
-    text, changed, _ = dotenv.update(SAMPLE, {'UI_URL': 'https://coop.example.org', 'DUP': 'second',
-                                             'NODE_ENV': 'production'})
+    text, changed, dummy = dotenv.update(SAMPLE, {'UI_URL': 'https://coop.example.org', 'DUP': 'second',
+                                                  'NODE_ENV': 'production'})
     # inline comment (systemd keeps it in the value), export prefix (systemd rejects it), duplicates
     assert set(changed) == {'UI_URL', 'DUP', 'NODE_ENV'}
     assert 'UI_URL=https://coop.example.org\n' in text and 'NODE_ENV=production\n' in text
@@ -80,7 +80,7 @@ def test_nonportable_lines_are_reported():
 
 
 def test_crlf_lines_keep_their_ending():
-    text, changed, _ = dotenv.update('A=1\r\nB=2\r\n', {'A': '3'})
+    text, changed, dummy = dotenv.update('A=1\r\nB=2\r\n', {'A': '3'})
     assert text == 'A=3\r\nB=2\r\n' and changed == ['A']
 
 
@@ -116,7 +116,7 @@ def test_masked():
 @given(st.dictionaries(keys, values_text, max_size=8))
 def test_round_trip(mapping):
     mapping = dict((k, v) for k, v in mapping.items() if portable(v))
-    text, changed, _ = dotenv.update('', mapping)
+    text, changed, dummy = dotenv.update('', mapping)
     assert dotenv.values(text) == mapping
     assert sorted(changed) == sorted(mapping)
     assert dotenv.nonportable(text) == []
@@ -130,7 +130,7 @@ def test_update_over_existing(first, second):
     first = dict((k, v) for k, v in first.items() if portable(v))
     second = dict((k, v) for k, v in second.items() if portable(v))
     base = '# header\n\n' + dotenv.update('', first)[0] + '# trailer\n'
-    text, _, _ = dotenv.update(base, second)
+    text = dotenv.update(base, second)[0]
     want = dict(first)
     want.update(second)
     assert dotenv.values(text) == want
