@@ -50,6 +50,18 @@ def reset_rows(dbname, orgs):
                                       [(org_id,) for org_id, _name, with_rows in orgs if with_rows])
 
 
+def stored_values(dbname, org_id, keys):
+    """{key: value} of the org's settings as stored, for checking that a benchmarked run did its work."""
+    out = {}
+    with pg_connect(dbname) as conn:
+        for schema, table in catalog.TABLES:
+            cur = conn.execute('SELECT * FROM %s.%s WHERE org_id = %%s' % (schema, table), (org_id,))
+            row = cur.fetchone()
+            if row is not None:
+                out.update((d.name, v) for d, v in zip(cur.description, row) if d.name in keys)
+    return out
+
+
 def connection_vars(dbname, port=None):
     login = login_args(dbname)
     if port is not None:
