@@ -5,6 +5,7 @@
 // - applied scripts are recorded by file name WITH extension in public."SequelizeMeta".
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -60,6 +61,10 @@ function applyPg(env) {
   const db = process.env.API_SERVER_DATABASE_NAME;
   psql(db, 'CREATE TABLE IF NOT EXISTS public."SequelizeMeta" (name varchar(255) NOT NULL UNIQUE PRIMARY KEY, '
     + '"createdAt" timestamptz NOT NULL, "updatedAt" timestamptz NOT NULL);\n');
+  // Fixture only (not Coop): one row per run, so tests can count migrator runs and their hosts.
+  psql(db, 'CREATE TABLE IF NOT EXISTS public.fixture_migrator_runs (id serial PRIMARY KEY, command text NOT NULL, '
+    + 'host text NOT NULL, at timestamptz NOT NULL DEFAULT now());\n'
+    + "INSERT INTO public.fixture_migrator_runs (command, host) VALUES ('apply', :'host');\n", { host: hostname() });
   const done = new Set(psql(db, 'SELECT name FROM public."SequelizeMeta";\n').split('\n').filter(Boolean));
   const scripts = readdirSync(dir).filter((n) => /\.(sql|cjs)$/.test(n)).sort()
     .filter((n) => !SEED.test(n) || n.match(SEED)[1] === env);
