@@ -316,3 +316,26 @@ def test_parallel_runs_on_same_org_lose_no_update(scratch_db):
         stored = read_back(db, 'globex00001')
         for key, value in keys:
             assert stored[key] == value(round_no), (round_no, key)
+
+
+def test_parallel_batches_in_opposite_order_do_not_deadlock(scratch_db):
+    """Rows are locked in org id order, so two batches listing the same orgs in opposite orders
+    serialise instead of deadlocking."""
+    db = scratch_db(shape=coop_schema.SHAPE_NEW)
+    with pg_connect(db) as conn:
+        for n in range(30):
+            coop_schema.add_org(conn, 'dl%09d' % n, 'Deadlock %d' % n, with_settings_rows=n % 3 != 0)
+    names = ['Deadlock %d' % n for n in range(30)]
+    for round_no in range(4):
+        results = []
+        runs = [(names, {'moderator_safety_blur_level': round_no, 'is_demo_org': round_no % 2 == 0}),
+                (names[::-1], {'user_strike_ttl_days': round_no + 10, 'preview_jobs_view_enabled': round_no % 2 == 1})]
+        threads = [threading.Thread(target=lambda o=o, s=s: results.append(run_module(
+            'coop_org_setting', dict(login_args(db), orgs=o, settings=s)))) for o, s in runs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert [r.get('failed') for r in results] == [None, None], [r.get('msg') for r in results]
+        stored = read_back(db, 'dl000000029')
+        assert (stored['moderator_safety_blur_level'], stored['user_strike_ttl_days']) == (round_no, round_no + 10)
