@@ -86,3 +86,11 @@ def test_plan_unchanged():
     current = {'saml_enabled': False, 'sso_url': None, 'cert': None, 'has_appeals_enabled': True}
     results, writes = _plan(current, {'has_appeals_enabled': True})
     assert writes == {} and results[0]['changed'] is False and mod.diffs(results) == []
+
+
+def test_documentation_names_every_catalog_key():
+    import yaml
+    doc = yaml.safe_load(mod.DOCUMENTATION)['options']['settings']['description']
+    text = ' '.join(doc)
+    missing = [key for key in catalog.KEYS if 'C(%s)' % key not in text]
+    assert missing == []
