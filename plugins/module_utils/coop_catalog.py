@@ -288,10 +288,19 @@ def masked(column, value):
 
 
 def secret_strings(settings):
-    """Strings inside secret settings, for the module's no_log_values."""
+    """Strings inside secret settings, for the module's no_log_values; takes raw input too (a JSON
+    string or non-string header values), so values are hidden before validation can fail."""
     found = []
-    for key, value in settings.items():
+    for key, value in (settings.items() if isinstance(settings, dict) else ()):
         setting = SETTINGS.get(key)
-        if setting is not None and setting.secret and isinstance(value, dict):
-            found.extend(item for item in value.values() if isinstance(item, str) and item)
-    return found
+        if setting is None or not setting.secret:
+            continue
+        if isinstance(value, str):
+            found.append(value)
+            try:
+                value = json.loads(value)
+            except ValueError:
+                continue
+        if isinstance(value, dict):
+            found.extend(str(item) for item in value.values() if item not in (None, ''))
+    return [item for item in found if item]

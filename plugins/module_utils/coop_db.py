@@ -141,6 +141,12 @@ def _first_line(exc):
     return text.splitlines()[0] if text else exc.__class__.__name__
 
 
+def error_text(exc):
+    """A psycopg error for messages: the primary message only, as DETAIL quotes row values (secrets)."""
+    diag = getattr(exc, 'diag', None)
+    return (diag.message_primary if diag is not None else None) or _first_line(exc)
+
+
 def table_identifier(schema, table):
     """A schema-qualified table name for psycopg.sql composition."""
     return sql.Identifier(schema, table)

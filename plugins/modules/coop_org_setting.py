@@ -151,7 +151,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
-    all_orgs, connect, coop_db_argument_spec, existing_columns, find_orgs, json_param, psycopg, sql)
+    all_orgs, connect, coop_db_argument_spec, error_text, existing_columns, find_orgs, json_param, psycopg, sql)
 
 ROW_MISSING = 'absent'
 
@@ -194,6 +194,13 @@ def targets_from_params(params):
     if errors:
         raise catalog.SettingsError(errors)
     return targets
+
+
+def raw_settings(params):
+    """Every settings mapping of the task as given (before validation)."""
+    found = [params.get('settings')]
+    found.extend(item.get('settings') for item in params.get('orgs') or [] if isinstance(item, dict))
+    return [settings for settings in found if isinstance(settings, dict)]
 
 
 def resolve_orgs(cursor, identifiers):
@@ -379,13 +386,13 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('org', 'orgs')], required_one_of=[('org', 'orgs')])
+    # Before validation, so a failure's module_args hide the header values too.
+    for settings in raw_settings(module.params):
+        module.no_log_values.update(catalog.secret_strings(settings))
     try:
         targets = targets_from_params(module.params)
     except catalog.SettingsError as exc:
         module.fail_json(msg=str(exc), errors=exc.errors)
-    for _ident, settings in targets:
-        for secret in catalog.secret_strings(settings):
-            module.no_log_values.add(secret)
 
     conn = connect(module)
     try:
@@ -397,9 +404,12 @@ def main():
     except catalog.SettingsError as exc:
         conn.rollback()
         module.fail_json(msg=str(exc), errors=exc.errors)
-    except (psycopg.Error, RuntimeError) as exc:
+    except psycopg.Error as exc:
         conn.rollback()
-        module.fail_json(msg='database error, nothing was changed: %s' % str(exc).strip())
+        module.fail_json(msg='database error, nothing was changed: %s' % error_text(exc))
+    except RuntimeError as exc:
+        conn.rollback()
+        module.fail_json(msg='database error, nothing was changed: %s' % exc)
     finally:
         conn.close()
 

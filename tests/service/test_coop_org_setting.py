@@ -226,6 +226,31 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(scratch_db, case, args, 
     assert pg_dump(db) == before
 
 
+def test_failed_validation_does_not_echo_header_values(scratch_db):
+    """A bad key next to valid headers: the failure result (module_args included) hides the headers."""
+    db = make_db(scratch_db, coop_schema.SHAPE_NEW)
+    for headers in ({'Authorization': 'Bearer ' + SECRET}, json.dumps({'Authorization': 'Bearer ' + SECRET})):
+        result = run_module('coop_org_setting', dict(login_args(db), org='acme0000001', settings={
+            'appeal_callback_headers': headers, 'moderator_safety_blur_level': 9}))
+        assert result.get('failed') is True and 'moderator_safety_blur_level' in result['msg'], result
+        assert SECRET not in json.dumps(result) and SECRET not in result['_stderr']
+
+
+def test_database_error_does_not_echo_stored_row(scratch_db):
+    """PostgreSQL's DETAIL of a constraint error quotes the whole row, stored secrets included."""
+    db = make_db(scratch_db, coop_schema.SHAPE_NEW)
+    with pg_connect(db) as conn:
+        conn.execute("UPDATE public.org_settings SET partial_items_request_headers = %s WHERE org_id = 'acme0000001'",
+                     (json.dumps({'X-Api-Key': SECRET}),))
+        conn.execute('ALTER TABLE public.org_settings ADD CONSTRAINT no_13 CHECK (user_strike_ttl_days <> 13)')
+    before = pg_dump(db)
+    result = run_module('coop_org_setting', dict(login_args(db), org='acme0000001',
+                                                 settings={'user_strike_ttl_days': 13}))
+    assert result.get('failed') is True and 'violates check constraint "no_13"' in result['msg'], result
+    assert SECRET not in json.dumps(result) and SECRET not in result['_stderr']
+    assert pg_dump(db) == before
+
+
 @pytest.mark.parametrize('key, since', [('mrt_requires_decision_reason_on_action', '2026.06'),
                                         ('mrt_requires_decision_reason_on_ignore', '2026.06'),
                                         ('moderator_safety_sepia', '2026.07')])

@@ -177,3 +177,11 @@ def test_secret_headers_masked_and_collected():
     assert catalog.masked('appeal_callback_headers', {'Authorization': 'Bearer t'}) == {'Authorization': '********'}
     assert catalog.masked('appeal_callback_body', {'a': 'b'}) == {'a': 'b'}
     assert catalog.secret_strings({'appeal_callback_headers': {'A': 'tok'}, 'cert': 'pem'}) == ['tok']
+
+
+def test_secret_strings_of_raw_input():
+    # Collected before validation: JSON strings, non-string values, even invalid input.
+    assert catalog.secret_strings({'appeal_callback_headers': '{"A": "tok"}'}) == ['{"A": "tok"}', 'tok']
+    assert catalog.secret_strings({'partial_items_request_headers': {'A': 5, 'B': None}}) == ['5']
+    assert catalog.secret_strings({'appeal_callback_headers': 'not json'}) == ['not json']
+    assert catalog.secret_strings(['not', 'a mapping']) == []
