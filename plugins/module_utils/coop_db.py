@@ -31,7 +31,8 @@ SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'
 
 # Coop's server.env uses DATABASE_*, the migrator's db.env API_SERVER_DATABASE_* (coop-facts 2a/2b).
 ENV_PREFIXES = ('DATABASE_', 'API_SERVER_DATABASE_')
-TRUE_WORDS = ('true', '1', 'yes')
+# What each reads as "use TLS": the server true/1/yes, the migrator only true (coop-facts 2a/2b).
+SSL_TRUE = {'DATABASE_': ('true', '1', 'yes'), 'API_SERVER_DATABASE_': ('true',)}
 
 
 def coop_db_argument_spec():
@@ -82,7 +83,7 @@ def settings_from_env(env):
         out.setdefault('dbname', 'development')
     out.setdefault('user', 'postgres')
     ssl = env.get(prefix + 'SSL')
-    if ssl is not None and ssl.strip().lower() in TRUE_WORDS:
+    if ssl is not None and ssl.strip().lower() in SSL_TRUE[prefix]:
         # Coop connects with rejectUnauthorized: false, i.e. encrypted without verification.
         out['sslmode'] = 'require'
     return out

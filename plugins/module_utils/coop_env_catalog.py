@@ -46,7 +46,7 @@ SCYLLA_COMPACTION = ('SizeTieredCompactionStrategy', 'LeveledCompactionStrategy'
 BROKEN_VALUES = {
     ('WAREHOUSE_ADAPTER', 'postgresql'): 'the server fails at boot ("PostgreSQL Kysely dialect not yet '
                                          'implemented"); use noop without ClickHouse',
-    ('ANALYTICS_ADAPTER', 'postgresql'): 'the server fails at boot ; use noop or leave it unset',
+    ('ANALYTICS_ADAPTER', 'postgresql'): 'the server fails at boot; use noop or leave it unset',
     ('DATA_WAREHOUSE_PROVIDER', 'postgresql'): 'the server fails at boot; use noop',
 }
 

@@ -14,6 +14,15 @@ def test_migrator_env_and_ssl():
     assert got == {'host': 'h', 'port': 6543, 'dbname': 'coop', 'user': 'postgres', 'sslmode': 'require'}
 
 
+@pytest.mark.parametrize('prefix, value, tls', [
+    ('DATABASE_', 'yes', True), ('DATABASE_', '1', True), ('DATABASE_', 'false', False),
+    ('API_SERVER_DATABASE_', 'true', True), ('API_SERVER_DATABASE_', 'yes', False),
+    ('API_SERVER_DATABASE_', '1', False)])
+def test_ssl_words_as_each_coop_process_reads_them(prefix, value, tls):
+    got = coop_db.settings_from_env({prefix + 'HOST': 'h', prefix + 'SSL': value})
+    assert ('sslmode' in got) is tls and got.get('sslmode', 'require') == 'require'
+
+
 def test_bad_port_names_the_fix():
     with pytest.raises(ValueError, match='DATABASE_PORT.*5432'):
         coop_db.settings_from_env({'DATABASE_PORT': 'five'})
