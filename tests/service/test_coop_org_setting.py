@@ -337,6 +337,7 @@ def test_parallel_runs_on_same_org_lose_no_update(scratch_db):
             thread.start()
         for thread in threads:
             thread.join(60)
+        assert len(results) == len(keys), results
         assert all(r.get('changed') is not None and not r.get('failed') for r in results), results
         stored = read_back(db, 'globex00001')
         for key, value in keys:

@@ -177,7 +177,13 @@ def test_check_input_converts_and_collects_everything():
     assert warnings == [] and 'did you mean SESSION_SECRET' in errors[0]
 
 
-def test_check_input_hides_secret_values():
-    errors = cat.check_input('server', {'SENDGRID_API_KEY': 'SG.zzz'})[1]
-    assert errors == []
+@pytest.mark.parametrize('strict', [False, True])
+def test_check_input_hides_secret_values(strict):
+    value = 'Zq8v2LmT0pWmZ4sK-secret'
+    values, errors, warnings = cat.check_input('server', {
+        'SENDGRID_API_KEY': value, 'MY_API_TOKEN': value, 'SESSION_SECRET': [value]}, strict=strict)
+    assert values == {'SENDGRID_API_KEY': value, 'MY_API_TOKEN': value}
+    assert any('MY_API_TOKEN' in m for m in errors + warnings)
+    assert any('SESSION_SECRET: give a string' in m for m in errors)
+    assert value not in '\n'.join(errors + warnings)
     assert cat.as_env_string(True) == 'true' and cat.as_env_string(None) is None
