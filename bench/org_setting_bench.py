@@ -4,7 +4,6 @@ playbook timing, and a TCP proxy that counts SQL round trips on the wire."""
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -16,12 +15,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, '.collections'))
 
-from tests.conftest import COLLECTIONS, PG, login_args, pg_connect  # noqa: E402
+from tests.conftest import PG, ansible_playbook, login_args, pg_connect  # noqa: E402
 from tests.fixtures import coop_schema  # noqa: E402
+from tests.fixtures.org_settings import stored_settings  # noqa: E402
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog  # noqa: E402
 
 PYTHON = sys.executable
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
 
 
 def create_db(orgs, shape=coop_schema.SHAPE_NEW):
@@ -52,14 +51,8 @@ def reset_rows(dbname, orgs):
 
 def stored_values(dbname, org_id, keys):
     """{key: value} of the org's settings as stored, for checking that a benchmarked run did its work."""
-    out = {}
     with pg_connect(dbname) as conn:
-        for schema, table in catalog.TABLES:
-            cur = conn.execute('SELECT * FROM %s.%s WHERE org_id = %%s' % (schema, table), (org_id,))
-            row = cur.fetchone()
-            if row is not None:
-                out.update((d.name, v) for d, v in zip(cur.description, row) if d.name in keys)
-    return out
+        return dict((key, value) for key, value in stored_settings(conn, org_id).items() if key in keys)
 
 
 def connection_vars(dbname, port=None):
@@ -84,10 +77,8 @@ def write_playbook(directory, name, tasks, module_defaults=None):
 
 def run_playbook(path):
     """Wall seconds of one ansible-playbook run (fails loudly if the play fails)."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
     start = time.perf_counter()
-    proc = subprocess.run([ANSIBLE_PLAYBOOK, '-i', 'localhost,', path], capture_output=True, text=True, env=env,
-                          cwd=ROOT, check=False)
+    proc = ansible_playbook(path)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit('playbook %s failed:\n%s%s' % (path, proc.stdout[-3000:], proc.stderr[-2000:]))

@@ -11,16 +11,11 @@ Usage: bench/p3_env_keys.py [rounds]   (run with the venv's python from the repo
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLLECTIONS = os.path.join(ROOT, '.collections')
-sys.path.insert(0, COLLECTIONS)
-
-from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv  # noqa: E402
+from org_setting_bench import run_playbook
+from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 
 KEYS = ['OTEL_BENCH_KEY_%03d' % n for n in range(100)]  # OTEL_* is known to the server catalog
 OLD = dict((key, 'old-%d' % n) for n, key in enumerate(KEYS))
@@ -34,18 +29,6 @@ def playbooks(path):
         for key, value in NEW.items()]
     floor = [{'name': 'Trivial', 'ansible.builtin.stat': {'path': path}}]
     return {'coop': coop, 'lineinfile': lineinfile, 'floor': floor}
-
-
-def run(playbook_path):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'))
-    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-           '-e', 'ansible_python_interpreter=%s' % sys.executable, playbook_path]
-    start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
-    elapsed = time.monotonic() - start
-    if proc.returncode != 0:
-        raise SystemExit('%s failed:\n%s' % (playbook_path, proc.stdout[-3000:]))
-    return elapsed
 
 
 def main():
@@ -64,7 +47,7 @@ def main():
             with open(env_path, 'w') as handle:
                 handle.write('# bench\n' + dotenv.update('', OLD)[0])
             os.chmod(env_path, 0o600)
-            times[name].append(run(files[name]))
+            times[name].append(run_playbook(files[name]))
             with open(env_path) as handle:
                 got = dotenv.values(handle.read())
             if name != 'floor' and got != NEW:

@@ -4,6 +4,7 @@ databases with our fixture schema, and a runner that executes a module the way A
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -97,3 +98,27 @@ def run_module(name, args, check=False, diff=False, env=None):
                              % (name, proc.returncode, proc.stdout, proc.stderr))
     result['_stderr'] = proc.stderr
     return result
+
+
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+
+
+def ansible_playbook(playbook, *args, inventory=None):
+    """Run ansible-playbook with this checkout's collections and ansible.cfg; without inventory,
+    on localhost over the local connection with this Python. Returns the CompletedProcess."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
+               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0')
+    if inventory is None:
+        target = ['-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=%s' % sys.executable]
+    else:
+        target = ['-i', str(inventory)]
+    return subprocess.run([ANSIBLE_PLAYBOOK] + target + [str(playbook)] + list(args), capture_output=True,
+                          text=True, env=env, cwd=ROOT, check=False)
+
+
+def play_recap(output, host='localhost'):
+    """{ok, changed, unreachable, failed} of host from ansible-playbook's PLAY RECAP."""
+    match = re.search(r'%s\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)' % re.escape(host),
+                      output)
+    assert match, output[-3000:]
+    return dict(zip(('ok', 'changed', 'unreachable', 'failed'), map(int, match.groups())))

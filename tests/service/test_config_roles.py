@@ -5,14 +5,12 @@ refusals, and a scan of -vvvv --diff output for every secret value."""
 import json
 import os
 import pwd
-import re
 import subprocess
-import sys
 import uuid
 
 import pytest
 
-from tests.conftest import COLLECTIONS, ROOT
+from tests.conftest import ansible_playbook, play_recap as recap
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 
 PLAYBOOK = """
@@ -56,18 +54,8 @@ def run_playbook(tmp_path, extra_vars, *args):
     vars_file.write_text(json.dumps(extra_vars))
     playbook = tmp_path / 'play.yml'
     playbook.write_text(PLAYBOOK)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
-               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0')
-    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-           '-e', 'ansible_python_interpreter=%s' % sys.executable, '-e', '@%s' % vars_file, str(playbook)] + list(args)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    proc = ansible_playbook(playbook, '-e', '@%s' % vars_file, *args)
     return proc.returncode, proc.stdout + proc.stderr
-
-
-def recap(output):
-    match = re.search(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', output)
-    assert match, output[-3000:]
-    return dict(zip(('ok', 'changed', 'unreachable', 'failed'), map(int, match.groups())))
 
 
 def env_file(config_dir, kind):

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import login_args, pg_connect, pg_dump, run_module
 from tests.fixtures import coop_schema
-from tests.fixtures.org_settings import CERT, SECRET, all_settings
+from tests.fixtures.org_settings import CERT, SECRET, all_settings, stored_settings
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
 
@@ -32,16 +32,8 @@ def make_db(scratch_db, shape):
 
 
 def read_back(dbname, org_id):
-    """Every catalog column of the org's three rows, read with plain SQL."""
-    out = {}
     with pg_connect(dbname) as conn:
-        for schema, table in catalog.TABLES:
-            cur = conn.execute('SELECT * FROM %s.%s WHERE org_id = %%s' % (schema, table), (org_id,))
-            row = cur.fetchone()
-            if row is not None:
-                out.update(zip([d.name for d in cur.description], row))
-    out.pop('org_id', None)
-    return out
+        return stored_settings(conn, org_id)
 
 
 @pytest.mark.parametrize('shape', coop_schema.SHAPES)

@@ -1,11 +1,8 @@
 """roles/settings on localhost against a scratch database, connection from a server.env."""
 
-import os
-import re
-import subprocess
 import sys
 
-from tests.conftest import COLLECTIONS, ROOT, login_args, pg_connect, pg_dump
+from tests.conftest import ansible_playbook, login_args, pg_connect, pg_dump, play_recap
 from tests.fixtures import coop_schema
 
 PLAYBOOK = """
@@ -27,13 +24,10 @@ PLAYBOOK = """
 
 
 def run_playbook(path, *extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
-               ANSIBLE_NOCOLOR='1')
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,',
-                           str(path)] + list(extra), capture_output=True, text=True, env=env, cwd=ROOT, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    recap = re.search(r'localhost\s*:\s*ok=\d+\s+changed=(\d+)', proc.stdout)
-    return int(recap.group(1)), proc.stdout
+    proc = ansible_playbook(path, *extra)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    return play_recap(out)['changed'], out
 
 
 def test_settings_role_applies_coop_orgs(scratch_db, tmp_path):
