@@ -15,4 +15,6 @@ for _ in $(seq 30); do
   case $state in running|degraded) break ;; esac
   sleep 1
 done
+# The image ships without apt lists; fetch them once so package installs find their packages.
+podman exec "$NAME" sh -c 'ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || apt-get update -qq'
 echo "local host: podman container $NAME ($state)"
