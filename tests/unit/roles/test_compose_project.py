@@ -6,6 +6,7 @@ engine would be told, not that the images run."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BIN = os.path.dirname(sys.executable)
 COMPOSE = shutil.which('docker-compose', path=BIN + os.pathsep + os.environ.get('PATH', ''))
+PODMAN_COMPOSE = shutil.which('podman-compose', path=BIN)
 VERSION = '1.0.2'
 JOBS = ['RefreshMRTDecisionsMaterializedViewJob', 'DetectRulePassRateAnomaliesJob',
         'RetryFailedNcmecDecisionsJob']
@@ -220,3 +222,33 @@ def test_web_host_refuses_apps_on_loopback(tmp_path, app_vars):
     assert run.returncode != 0
     assert 'publish their API on loopback only' in run.stdout and 'app1' in run.stdout, run.stdout
     assert not (tmp_path / 'out' / 'web1').exists()
+
+
+def podman_compose(project_dir, *args):
+    """podman-compose's dry run: the podman commands it would run, one string each."""
+    run = subprocess.run([PODMAN_COMPOSE, '--verbose', '--dry-run', '-f', str(project_dir / 'compose.yml'),
+                          '-p', 'coop'] + list(args), capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    return [line.split('INFO:podman_compose:', 1)[1] for line in run.stderr.splitlines()
+            if re.search(r'INFO:podman_compose:podman (create|run) ', line)]
+
+
+@pytest.mark.skipif(PODMAN_COMPOSE is None or shutil.which('podman') is None,
+                    reason='podman and podman-compose (pip) needed')
+def test_podman_compose_reads_the_project_alike(one_host):
+    project_dir = one_host[0]
+    created = podman_compose(project_dir, 'up', '-d')
+    # Profiles honoured: `up` starts the API and the client, never a job or the migrator.
+    assert sorted(re.search(r'--name=coop_(\S+)_1', c).group(1) for c in created) == ['client', 'server']
+    server = [c for c in created if '--name=coop_server_1' in c][0]
+    assert '--network=coop:alias=server' in server and '-p 127.0.0.1:8080:8080' in server
+    assert '/api/v1/ready' in server and '--health-cmd' in server
+    for key, value in SECRETS.items():
+        assert '-e %s=%s ' % (key, value) in server, key
+    job = podman_compose(project_dir, '--profile', 'jobs', 'run', '--rm', '--no-deps', JOBS[2])
+    assert len(job) == 1 and job[0].endswith('/coop-worker:%s node bin/run-worker-or-job.js %s' % (VERSION, JOBS[2]))
+    migrate = podman_compose(project_dir, '--profile', 'migrations', 'run', '--rm', '--no-deps', 'migrations',
+                             'npm', 'run', 'db:update', '--', '--db', 'api-server-pg', '--env', 'prod')
+    assert len(migrate) == 1
+    assert migrate[0].endswith('/coop-migrations:%s npm run db:update -- --db api-server-pg --env prod' % VERSION)
+    assert '-e SCYLLA_HOSTS=unused' in migrate[0] and 'UI_URL' not in migrate[0]
