@@ -28,6 +28,7 @@ attributes:
     description: Reads only, so it runs in check mode too.
   diff_mode:
     support: none
+    description: Changes nothing, so there is nothing to diff.
 options:
   scripts_dir:
     description:
