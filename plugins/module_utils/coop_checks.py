@@ -10,7 +10,8 @@ Facts (a dict; a missing or None part means "not gathered"):
   processes  {'api': int, 'worker': int | None}  Coop processes sharing the database
   postgres   {'reachable', 'error', 'target', 'max_connections', 'reserved_connections',
               'migrations' (names or None), 'sample_orgs' [{id, name}],
-              'default_password_users' [{id, email, org_id}] | None (bcrypt missing)}
+              'default_password_users' [{id, email, org_id}] | None (bcrypt missing),
+              'query_error' (set when connected but the reads failed)}
   redis      {'reachable', 'error', 'target', 'config' {name: value} | None, 'config_error'}
   scylla     {'hosts': [..], 'unreachable': [{'host', 'error'}]}      only when probed
   clickhouse {'url', 'reachable', 'error'}                             only when probed
@@ -361,18 +362,24 @@ def check_email_domains(facts):
 
 # ---- the staging seed -----------------------------------------------------------------------
 
-def _postgres(facts):
+def _postgres(facts, *needs):
     pg = facts.get('postgres')
     if not pg:
         return None, (SKIP, 'PostgreSQL was not checked', 'pass server_env')
     if not pg.get('reachable'):
         return None, (SKIP, 'PostgreSQL is unreachable', 'see postgres_reachable')
+    unread = [need for need in needs if need not in pg]
+    if unread and pg.get('query_error'):
+        # A fact the check needs was never read: the check must not pass on its absence.
+        return None, (WARN, 'connected, but reading the database failed: %s' % pg['query_error'],
+                      'let the server\'s database user read public.orgs, public.users and public."SequelizeMeta", '
+                      'then rerun the checklist')
     return pg, None
 
 
 @check('sample_orgs', 'Sample orgs of the staging seed are gone')
 def check_sample_orgs(facts):
-    pg, skipped = _postgres(facts)
+    pg, skipped = _postgres(facts, 'sample_orgs')
     if skipped:
         return skipped
     orgs = [org for org in pg.get('sample_orgs') or [] if org['id'] in SAMPLE_ORGS]
@@ -384,7 +391,7 @@ def check_sample_orgs(facts):
 
 @check('default_passwords', 'No user logs in with a known default password')
 def check_default_passwords(facts):
-    pg, skipped = _postgres(facts)
+    pg, skipped = _postgres(facts, 'default_password_users')
     if skipped:
         return skipped
     users = pg.get('default_password_users')
@@ -399,7 +406,7 @@ def check_default_passwords(facts):
 
 @check('staging_seed', 'Migrations ran with --env prod, not the staging seed')
 def check_staging_seed(facts):
-    pg, skipped = _postgres(facts)
+    pg, skipped = _postgres(facts, 'migrations', 'sample_orgs')
     if skipped:
         return skipped
     names = pg.get('migrations')
@@ -518,7 +525,7 @@ def check_pending_migrations(facts):
         return SKIP, 'no release directory was given', 'pass release_dir to compare its scripts with the database'
     if release.get('error'):
         return FAIL, release['error'], 'point release_dir at the Coop release (it has db/src/scripts or build/scripts)'
-    pg, skipped = _postgres(facts)
+    pg, skipped = _postgres(facts, 'migrations')
     if skipped:
         return skipped
     todo = pending_scripts(release.get('scripts') or [], pg.get('migrations') or [])
@@ -563,7 +570,7 @@ def _redis_config(facts, name, wanted, why, remedy):
 @check('pg_connections', 'PostgreSQL max_connections covers Coop\'s pools')
 def check_pg_connections(facts):
     server = _env(facts, 'server')
-    pg, skipped = _postgres(facts)
+    pg, skipped = _postgres(facts, 'max_connections')
     if skipped:
         return skipped
     if server is None or pg.get('max_connections') is None:

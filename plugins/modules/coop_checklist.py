@@ -208,7 +208,7 @@ def gather_postgres(module, server):
     try:
         conn = coop_db.psycopg.connect(**settings)
     except coop_db.psycopg.Error as exc:
-        fact['error'] = coop_db._first_line(exc)
+        fact['error'] = coop_db.error_text(exc)
         return fact
     fact['reachable'] = True
     try:
@@ -216,7 +216,7 @@ def gather_postgres(module, server):
         with conn.cursor() as cur:
             read_database(cur, fact, module.params['default_passwords'] or coop_sample.DEFAULT_PASSWORDS)
     except coop_db.psycopg.Error as exc:
-        fact['query_error'] = coop_db._first_line(exc)
+        fact['query_error'] = coop_db.error_text(exc)
     finally:
         conn.rollback()
         conn.close()
@@ -228,10 +228,12 @@ def read_database(cur, fact, passwords):
                 "to_regclass('public.\"SequelizeMeta\"') IS NOT NULL, to_regclass('public.orgs') IS NOT NULL, "
                 "to_regclass('public.users') IS NOT NULL")
     fact['max_connections'], fact['reserved_connections'], has_meta, has_orgs, has_users = cur.fetchone()
-    fact['migrations'] = None
+    migrations = None
     if has_meta:
         cur.execute('SELECT name FROM public."SequelizeMeta" ORDER BY name')
-        fact['migrations'] = [row[0] for row in cur.fetchall()]
+        migrations = [row[0] for row in cur.fetchall()]
+    # Each fact is set only once read: after a query error the checks see what is missing.
+    fact['migrations'] = migrations
     fact['sample_orgs'] = coop_sample.find_orgs(cur, ids=sorted(coop_sample.SAMPLE_ORGS)) if has_orgs else []
     if not coop_sample.HAS_BCRYPT:
         fact['default_password_users'] = None
@@ -261,7 +263,7 @@ def gather_redis(module, server):
                              ssl=tls, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
     except (redis.RedisError, ValueError, OSError) as exc:
-        fact['error'] = coop_db._first_line(exc)
+        fact['error'] = coop_db.error_text(exc)
         return fact
     fact['reachable'] = True
     try:
@@ -270,7 +272,7 @@ def gather_redis(module, server):
             config.update(client.config_get(name))
         fact['config'] = dict((to_native(k), to_native(v)) for k, v in config.items())
     except redis.RedisError as exc:
-        fact['config_error'] = coop_db._first_line(exc)
+        fact['config_error'] = coop_db.error_text(exc)
     finally:
         client.close()
     return fact
@@ -299,7 +301,7 @@ def gather_scylla(module, server):
                                             timeout=module.params['probe_timeout'])
             sock.close()
         except (OSError, ValueError) as exc:
-            fact['unreachable'].append({'host': entry, 'error': coop_db._first_line(exc)})
+            fact['unreachable'].append({'host': entry, 'error': coop_db.error_text(exc)})
     return fact
 
 
@@ -316,7 +318,7 @@ def gather_clickhouse(module, server):
         if not fact['reachable']:
             fact['error'] = 'HTTP %s' % response.getcode()
     except Exception as exc:  # open_url raises many types; any of them means unreachable
-        fact['error'] = coop_db._first_line(exc)
+        fact['error'] = coop_db.error_text(exc)
     return fact
 
 

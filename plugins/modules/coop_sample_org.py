@@ -217,7 +217,7 @@ def main():
     except coop_db.psycopg.Error as exc:
         conn.rollback()
         module.fail_json(msg='nothing was changed: %s; if a foreign key from another org\'s rows blocks the '
-                             'delete, name that org in orgs or remove the reference first' % coop_db._first_line(exc))
+                             'delete, name that org in orgs or remove the reference first' % coop_db.error_text(exc))
     finally:
         conn.close()
     for ident in not_found:

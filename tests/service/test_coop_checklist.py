@@ -9,6 +9,8 @@ import threading
 
 import pytest
 
+from psycopg import sql
+
 from tests.conftest import pg_connect, pg_dump, run_module
 from tests.fixtures import coop_schema
 from tests.service import checklist_support as live
@@ -239,3 +241,25 @@ def test_fail_on_never_and_check_selection(deployment):
     assert statuses(approved)['ncmec_env'] == 'pass'
     unknown = deployment.run(checks=['no_such_check'])
     assert unknown['failed'] and 'no_such_check' in unknown['msg']
+
+
+def test_database_user_without_read_access_warns_instead_of_passing(tmp_path, scratch_db, persistent_redis):
+    dbname = scratch_db(staging_seed=True)
+    with pg_connect(dbname) as conn:
+        coop_schema.add_staging_seed(conn, live.default_hash())
+    role, password = 'coop_chk_%s' % os.urandom(4).hex(), os.urandom(12).hex()
+    with pg_connect(dbname, autocommit=True) as admin:
+        admin.execute(sql.SQL('CREATE ROLE {} LOGIN PASSWORD {}').format(sql.Identifier(role), sql.Literal(password)))
+        admin.execute(sql.SQL('GRANT SELECT ON public.orgs, public."SequelizeMeta" TO {}').format(sql.Identifier(role)))
+    try:
+        result = Deployment(tmp_path, dbname, persistent_redis).run(
+            server={'DATABASE_USER': role, 'DATABASE_PASSWORD': password}, checks=['sample_orgs', 'default_passwords'],
+            fail_on='never')
+    finally:
+        with pg_connect(dbname, autocommit=True) as admin:
+            admin.execute(sql.SQL('DROP OWNED BY {}').format(sql.Identifier(role)))
+            admin.execute(sql.SQL('DROP ROLE {}').format(sql.Identifier(role)))
+    checks = dict((c['id'], c) for c in result['checks'])
+    # SELECT on public.users is refused: the seed's users cannot be checked, so that check may not pass.
+    assert checks['sample_orgs']['status'] == 'fail' and checks['default_passwords']['status'] == 'warn', checks
+    assert 'permission denied' in checks['default_passwords']['detail']

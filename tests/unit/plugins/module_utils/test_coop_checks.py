@@ -219,6 +219,23 @@ def test_checks_skip_without_facts(part):
     assert '%s_reachable' % part in skipped
 
 
+def test_a_failed_database_read_warns_instead_of_passing():
+    # Connected, but e.g. SELECT on public.users was refused: what was not read proves nothing.
+    needs = {'sample_orgs': ['sample_orgs'], 'default_passwords': ['default_password_users'],
+             'staging_seed': ['migrations'], 'pending_migrations': ['migrations'], 'pg_connections': ['max_connections']}
+    for check_id, keys in needs.items():
+        facts = make(setting(('postgres', 'query_error'), 'permission denied for table users'))
+        for key in keys:
+            del facts['postgres'][key]
+        result = evaluate(facts, check_id)
+        assert result['status'] == 'warn' and 'permission denied' in result['detail'], result
+    # What was read before the error still counts.
+    facts = make(both(setting(('postgres', 'sample_orgs'), SAMPLE), setting(('postgres', 'query_error'), 'denied')))
+    del facts['postgres']['default_password_users']
+    assert evaluate(facts, 'sample_orgs')['status'] == 'fail'
+    assert evaluate(facts, 'default_passwords')['status'] == 'warn'
+
+
 def test_skip_without_env_files():
     facts = make(setting(('env',), {'server': None, 'db': None, 'client': None}))
     facts['files'] = []
