@@ -21,27 +21,22 @@ import subprocess
 import sys
 import time
 
-import bcrypt
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from org_setting_bench import (COLLECTIONS, PYTHON, ROOT, drop_db, login_args, median,  # noqa: E402
-                               pg_connect, run_playbook, tempdir, write_playbook)
+from org_setting_bench import (PYTHON, ROOT, drop_db, login_args, median, pg_connect,  # noqa: E402
+                               run_playbook, tempdir, write_playbook)
+from org_setting_bench import create_db as create_scratch_db  # noqa: E402
+from tests.conftest import COLLECTIONS  # noqa: E402
 from tests.fixtures import coop_schema  # noqa: E402
 from tests.service import checklist_support as live  # noqa: E402
 
 
 def create_db(users):
-    import uuid
-    name = 'coop_bench_%s' % uuid.uuid4().hex[:10]
-    with pg_connect(autocommit=True) as admin:
-        admin.execute('CREATE DATABASE "%s"' % name)
+    name = create_scratch_db([('benchorg001', 'Bench Org', True)])
     with pg_connect(name) as conn:
-        coop_schema.create(conn, staging_seed=True)
+        coop_schema.record_staging_seed(conn)
         coop_schema.add_staging_seed(conn, live.default_hash())
-        coop_schema.add_org(conn, 'benchorg001', 'Bench Org')
-        rows = [('benchuser%04d' % n, 'user%d@bench.example' % n,
-                 bcrypt.hashpw(b'pw-%d' % n, bcrypt.gensalt(5)).decode()) for n in range(users)]
+        rows = [('benchuser%04d' % n, 'user%d@bench.example' % n, live.default_hash('pw-%d' % n)) for n in range(users)]
         coop_schema.add_org_data(conn, 'benchorg001', users=rows)
     live.add_real_orgs(name)
     return name

@@ -20,8 +20,8 @@ DEFAULT_PASSWORD = 'testpassword123'
 
 
 def default_hash(password=DEFAULT_PASSWORD):
-    """A bcrypt hash computed now, at Coop's cost 5 (coop-facts 4)."""
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(5)).decode()
+    """A bcrypt hash computed now the way Coop's bcryptjs writes it: $2a$, cost 5 (coop-facts 4)."""
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(5, prefix=b'2a')).decode()
 
 
 def free_port():

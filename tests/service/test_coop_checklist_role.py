@@ -2,22 +2,17 @@
 `roost.coop.secure_sample_org` on localhost, against a scratch database and a private redis-server."""
 
 import json
-import os
-import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import COLLECTIONS, ROOT, pg_connect
+from tests.conftest import ansible_playbook, pg_connect, play_recap
 from tests.fixtures import coop_schema
 from tests.service import checklist_support as live
 
 
 def playbook(name, inventory, *extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_CONFIG=os.path.join(ROOT, 'ansible.cfg'),
-               ANSIBLE_NOCOLOR='1')
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory),
-                           name] + list(extra), capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    return ansible_playbook(name, *extra, inventory=inventory)
 
 
 @pytest.fixture
@@ -42,7 +37,7 @@ def host(tmp_path, scratch_db):
 def test_checklist_playbook_reports_then_blocks_until_the_sample_orgs_are_gone(host):
     inventory, report, dbname = host
     run = playbook('roost.coop.checklist', inventory)
-    assert run.returncode != 0
+    assert run.returncode != 0 and play_recap(run.stdout)['failed'] == 1
     assert 'FAIL  sample_orgs' in run.stdout and 'fix: run roost.coop.secure_sample_org' in run.stdout
     assert 'Go-live checklist: sample_orgs, default_passwords, staging_seed' in run.stdout
     written = json.loads(report.read_text())['localhost']
@@ -53,17 +48,20 @@ def test_checklist_playbook_reports_then_blocks_until_the_sample_orgs_are_gone(h
 
     preview = playbook('roost.coop.secure_sample_org', inventory, '--check', '--diff')
     assert preview.returncode == 0, preview.stdout + preview.stderr
-    assert 'Test Org 4 (6cd8223106e)' in preview.stdout
+    assert 'Test Org 4 (6cd8223106e)' in preview.stdout and play_recap(preview.stdout)['changed'] == 1
     with pg_connect(dbname) as conn:
         assert conn.execute('SELECT count(*) FROM public.orgs').fetchone()[0] == 6
 
     secured = playbook('roost.coop.secure_sample_org', inventory)
     assert secured.returncode == 0, secured.stdout + secured.stderr
+    assert play_recap(secured.stdout)['changed'] == 1
     with pg_connect(dbname) as conn:
         assert conn.execute('SELECT count(*) FROM public.orgs').fetchone()[0] == 2
 
     run = playbook('roost.coop.checklist', inventory)
     assert run.returncode == 0, run.stdout + run.stderr
+    recap = play_recap(run.stdout)
+    assert recap['changed'] == 0 and recap['failed'] == 0
     assert json.loads(report.read_text())['localhost']['summary']['fail'] == 0
 
 

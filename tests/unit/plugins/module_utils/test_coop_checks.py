@@ -285,17 +285,23 @@ def test_delete_order_puts_children_first():
     assert sorted(cyclic) == [('s', 'a'), ('s', 'b')]
 
 
-def test_default_password_users_verifies_each_distinct_hash_once():
+def test_default_password_users_verifies_each_distinct_hash_once(monkeypatch):
     import bcrypt
     from ansible_collections.roost.coop.plugins.module_utils import coop_sample
-    seed = bcrypt.hashpw(b'testpassword123', bcrypt.gensalt(5)).decode()
-    other = bcrypt.hashpw(b'a real password', bcrypt.gensalt(5)).decode()
+    # Coop's bcryptjs writes $2a$ hashes at cost 5 (coop-facts 4).
+    seed = bcrypt.hashpw(b'testpassword123', bcrypt.gensalt(5, prefix=b'2a')).decode()
+    other = bcrypt.hashpw(b'a real password', bcrypt.gensalt(5, prefix=b'2a')).decode()
+    assert seed.startswith('$2a$05$')
+    calls = []
+    real_verify = coop_sample.verify
+    monkeypatch.setattr(coop_sample, 'verify', lambda password, hashed: calls.append(hashed) or real_verify(password, hashed))
     rows = [{'id': 'u1', 'email': 'a@x', 'org_id': 'o1', 'password': seed},
             {'id': 'u2', 'email': 'b@x', 'org_id': 'o2', 'password': other},
             {'id': 'u3', 'email': 'c@x', 'org_id': 'o1', 'password': seed},
             {'id': 'u4', 'email': 'd@x', 'org_id': 'o1', 'password': 'not-a-hash'}]
     found = coop_sample.default_password_users(rows, coop_sample.DEFAULT_PASSWORDS)
     assert [u['id'] for u in found] == ['u1', 'u3'] and 'password' not in found[0]
+    assert sorted(calls) == sorted([seed, other, 'not-a-hash'])
     assert [u['id'] for u in coop_sample.default_password_users(rows, ['a real password'])] == ['u2']
     locked = coop_sample.unusable_hash()
     assert locked.startswith('$2') and not coop_sample.verify('testpassword123', locked)
