@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
@@ -26,6 +27,15 @@ except ImportError:  # pragma: no cover - exercised by sanity's import test
     Jsonb = None
     HAS_PSYCOPG = False
     PSYCOPG_IMPORT_ERROR = traceback.format_exc()
+
+
+def optional_import(name):
+    """(the library, None), or (None, the ImportError traceback) for a library a module can run without."""
+    try:
+        return importlib.import_module(name), None
+    except ImportError:
+        return None, traceback.format_exc()
+
 
 SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']
 

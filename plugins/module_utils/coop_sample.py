@@ -9,16 +9,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import traceback
+from ansible_collections.roost.coop.plugins.module_utils.coop_db import optional_import
 
-BCRYPT_IMPORT_ERROR = None
-try:
-    import bcrypt
-    HAS_BCRYPT = True
-except ImportError:  # pragma: no cover - exercised by sanity's import test
-    bcrypt = None
-    HAS_BCRYPT = False
-    BCRYPT_IMPORT_ERROR = traceback.format_exc()
+bcrypt, BCRYPT_IMPORT_ERROR = optional_import('bcrypt')
+HAS_BCRYPT = bcrypt is not None
 
 # Org id -> name, from the staging seed (coop-facts 5). Ids are what we trust; names can be reused.
 SAMPLE_ORGS = {

@@ -144,7 +144,6 @@ report:
 import os
 import socket
 import stat
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -153,14 +152,8 @@ from ansible_collections.roost.coop.plugins.module_utils import coop_checks, coo
 from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
 from ansible_collections.roost.coop.plugins.module_utils.coop_env_catalog import is_secret
 
-REDIS_IMPORT_ERROR = None
-try:
-    import redis
-    HAS_REDIS = True
-except ImportError:  # pragma: no cover - exercised by sanity's import test
-    redis = None
-    HAS_REDIS = False
-    REDIS_IMPORT_ERROR = traceback.format_exc()
+redis, REDIS_IMPORT_ERROR = coop_db.optional_import('redis')
+HAS_REDIS = redis is not None
 
 KINDS = (('server', 'server_env'), ('db', 'db_env'), ('client', 'client_env'))
 SCRIPT_DIRS = ('db/src/scripts/api-server-pg', 'build/scripts/api-server-pg', 'db/build/scripts/api-server-pg')
