@@ -72,6 +72,9 @@ options:
     description:
       - Number of C(ItemProcessingWorker) processes. Default is O(app_processes) when
         C(ITEM_QUEUE_TRAFFIC_PERCENTAGE) is above 0, else none.
+      - The C(pg_connections) check counts O(app_processes) + O(worker_processes) + one one-shot job,
+        each with C(DATABASE_POOL_MAX) connections plus C(DATABASE_READ_POOL_MAX) when the read host is
+        the primary.
     type: int
   default_passwords:
     description:
@@ -84,7 +87,14 @@ options:
     type: float
     default: 2.0
   checks:
-    description: Run only the checks with these ids. Default is all.
+    description:
+      - Run only the checks with these ids. Default is all.
+      - "Ids, in the checklist's order: C(env_files), C(required_settings), C(secrets_present),
+        C(secrets_not_placeholders), C(secrets_length), C(ui_url), C(node_env), C(client_ui_url),
+        C(email_senders), C(email_domains), C(sample_orgs), C(default_passwords), C(staging_seed),
+        C(ncmec_env), C(warehouse_adapter), C(postgres_reachable), C(redis_reachable),
+        C(scylla_reachable), C(clickhouse_reachable), C(pending_migrations), C(redis_persistence),
+        C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees)."
     type: list
     elements: str
 extends_documentation_fragment:
@@ -96,6 +106,8 @@ notes:
   - O(env_file) defaults to O(server_env), so the database is checked with the server's own
     credentials; the other connection options override it.
   - Only PostgreSQL migrations are compared; ClickHouse and Scylla logs need their own clients.
+  - When the connection works but a read is refused (for example no SELECT on C(public.users)), the
+    checks that needed that read warn rather than pass.
 seealso:
   - module: roost.coop.coop_sample_org
 '''
@@ -362,6 +374,8 @@ def main():
         module.fail_json(msg='unknown check id(s) %s; known: %s' % (', '.join(unknown), ', '.join(coop_checks.ids())))
     if module.params['app_processes'] < 1:
         module.fail_json(msg='app_processes must be 1 or more (the number of API server processes)')
+    if (module.params['worker_processes'] or 0) < 0:
+        module.fail_json(msg='worker_processes must be 0 or more (the number of ItemProcessingWorker processes)')
 
     results = coop_checks.run(gather(module), only=module.params['checks'])
     summary = coop_checks.summary(results)

@@ -103,15 +103,17 @@ locked_users:
   elements: dict
   sample: [{id: 7c89ce77297, email: test@example.com, org_id: e7c89ce7729}]
 other_default_password_users:
-  description: Users with a default password in orgs this task does not target.
+  description: Users with a default password in orgs this task does not target (also named in a warning).
   returned: always
   type: list
   elements: dict
+  sample: [{id: acmeadmin01, email: admin@acme.org, org_id: acme0000001}]
 not_found:
   description: Names or ids in O(orgs) that match no org.
   returned: always
   type: list
   elements: str
+  sample: [No Such Org]
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

@@ -241,6 +241,8 @@ def test_fail_on_never_and_check_selection(deployment):
     assert statuses(approved)['ncmec_env'] == 'pass'
     unknown = deployment.run(checks=['no_such_check'])
     assert unknown['failed'] and 'no_such_check' in unknown['msg']
+    negative = deployment.run(worker_processes=-1)
+    assert negative['failed'] and 'worker_processes must be 0 or more' in negative['msg']
 
 
 def test_database_user_without_read_access_warns_instead_of_passing(tmp_path, scratch_db, persistent_redis):

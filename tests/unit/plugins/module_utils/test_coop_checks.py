@@ -82,6 +82,9 @@ SAMPLE = [{'id': 'e7c89ce7729', 'name': 'Test Org'}]
 CLICKHOUSE = server(WAREHOUSE_ADAPTER='clickhouse')
 SCYLLA_ON = server(ITEM_INVESTIGATION_AND_STRIKES_ENABLED='true', SCYLLA_HOSTS='scylla1:9042,scylla2')
 
+CONFIG_ROLE_POOLS = server(DATABASE_POOL_MAX='10', DATABASE_READ_POOL_MAX='20')
+CONFIG_ROLE_POOLS_WITH_WORKERS = both(CONFIG_ROLE_POOLS, server(ITEM_QUEUE_TRAFFIC_PERCENTAGE='1'))
+
 # (check id, mutation, expected status, words expected in the detail)
 BROKEN = [
     ('env_files', setting(('files', 0, 'mode'), 0o644), 'fail', '0644'),
@@ -139,6 +142,8 @@ BROKEN = [
     ('redis_eviction', setting(('redis', 'config'), None), 'warn', 'not permitted'),
     ('pg_connections', server(DATABASE_POOL_MAX=None, DATABASE_READ_POOL_MAX=None), 'warn', '540'),
     ('pg_connections', server(ITEM_QUEUE_TRAFFIC_PERCENTAGE='0.5', DATABASE_POOL_MAX='20'), 'warn', '5 processes'),
+    # The config role's pools (10 + 20 per process) with a worker on each of the two app hosts.
+    ('pg_connections', CONFIG_ROLE_POOLS_WITH_WORKERS, 'warn', 'may open 150 connections'),
     ('unsafe_flags', server(EXPOSE_SENSITIVE_IMPLEMENTATION_DETAILS_IN_ERRORS='true'), 'fail',
      'EXPOSE_SENSITIVE_IMPLEMENTATION_DETAILS_IN_ERRORS'),
     ('unsafe_flags', server(ALLOW_USER_INPUT_LOCALHOST_URIS='true'), 'fail', 'ALLOW_USER_INPUT_LOCALHOST_URIS'),
@@ -157,6 +162,7 @@ ALSO_PASSING = [
     ('clickhouse_reachable', both(CLICKHOUSE, setting(('clickhouse',), {'url': 'http://ch:8123/ping', 'reachable': True}))),
     ('warehouse_adapter', server(WAREHOUSE_ADAPTER='clickhouse', ANALYTICS_ADAPTER='clickhouse')),
     ('pg_connections', server(DATABASE_READ_ONLY_HOST='replica.internal', DATABASE_POOL_MAX='30')),
+    ('pg_connections', CONFIG_ROLE_POOLS),  # 2 API + 1 job, 30 each: 90 of 97
     ('unsafe_flags', server(ALLOW_USER_INPUT_LOCALHOST_URIS='false')),
 ]
 
@@ -196,6 +202,13 @@ def test_broken(check_id, mutation, status, words):
 def test_also_passing(check_id, mutation):
     result = evaluate(make(mutation), check_id)
     assert result['status'] == 'pass', result
+
+
+def test_module_docs_list_every_check_id():
+    import yaml
+    from ansible_collections.roost.coop.plugins.modules import coop_checklist
+    text = ' '.join(yaml.safe_load(coop_checklist.DOCUMENTATION)['options']['checks']['description'])
+    assert [check_id for check_id in coop_checks.ids() if 'C(%s)' % check_id not in text] == []
 
 
 def test_every_check_has_a_failing_or_warning_case():
