@@ -80,13 +80,17 @@ def password_users(cursor, org_ids=None):
 
 
 def org_tables(cursor):
-    """[(schema, table)] of the base tables with an org_id column, children before the tables
-    their foreign keys point to, so deleting in this order never trips a non-cascading FK."""
+    """[(schema, table)] of the tables with an org_id column, children before the tables
+    their foreign keys point to, so deleting in this order never trips a non-cascading FK.
+
+    Read from pg_catalog, not information_schema: the latter hides tables the user has no
+    privilege on, whose rows would silently stay; here their DELETE fails and rolls back.
+    Partitions are left to their partitioned table, so no row is counted twice."""
     cursor.execute(
-        "SELECT c.table_schema, c.table_name FROM information_schema.columns c "
-        "JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.column_name = 'org_id' AND t.table_type = 'BASE TABLE' "
-        "AND c.table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2")
+        "SELECT n.nspname, c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE a.attname = 'org_id' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') "
+        "AND NOT c.relispartition AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' ORDER BY 1, 2")
     tables = [tuple(row) for row in cursor.fetchall()]
     cursor.execute(
         "SELECT cn.nspname, c.relname, pn.nspname, p.relname FROM pg_constraint k "

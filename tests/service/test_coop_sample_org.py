@@ -2,8 +2,11 @@
 nothing of any other org), default-password users get locked, check mode and failures change
 nothing, and the checklist's sample-org checks pass afterwards."""
 
+import os
+
 import bcrypt
 import pytest
+from psycopg import sql
 
 from tests.conftest import login_args, pg_connect, pg_dump, run_module
 from tests.fixtures import coop_schema
@@ -145,3 +148,29 @@ def test_ambiguous_name_is_refused(seeded):
     result = sample_org(seeded, state='absent', orgs=['acme0000001'])
     assert result['failed'] and 'by its id' in result['msg']
     assert pg_dump(seeded) == before
+
+
+def test_a_table_the_user_cannot_read_fails_the_delete_instead_of_keeping_its_rows(seeded):
+    # information_schema hides tables without privileges; their rows must not silently stay behind.
+    role, password = 'coop_so_%s' % os.urandom(4).hex(), os.urandom(12).hex()
+    with pg_connect(seeded, autocommit=True) as admin:
+        admin.execute('CREATE TABLE public.org_private_notes (org_id varchar(255) NOT NULL, note text)')
+        admin.execute("INSERT INTO public.org_private_notes VALUES ('e7c89ce7729', 'kept?')")
+        admin.execute(sql.SQL('CREATE ROLE {} LOGIN PASSWORD {}').format(sql.Identifier(role), sql.Literal(password)))
+        schemas = [row[0] for row in admin.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'")]
+        for schema in schemas:
+            admin.execute(sql.SQL('GRANT USAGE ON SCHEMA {0} TO {1}; GRANT SELECT, UPDATE, DELETE ON ALL TABLES IN '
+                                  'SCHEMA {0} TO {1}').format(sql.Identifier(schema), sql.Identifier(role)))
+        admin.execute(sql.SQL('REVOKE ALL ON public.org_private_notes FROM {}').format(sql.Identifier(role)))
+    before = pg_dump(seeded)
+    try:
+        result = sample_org(seeded, state='absent', login_user=role, login_password=password)
+        after = pg_dump(seeded)
+    finally:
+        with pg_connect(seeded, autocommit=True) as admin:
+            admin.execute(sql.SQL('DROP OWNED BY {}').format(sql.Identifier(role)))
+            admin.execute(sql.SQL('DROP ROLE {}').format(sql.Identifier(role)))
+    assert result.get('failed') and 'nothing was changed' in result['msg'], result
+    assert 'permission denied' in result['msg']
+    assert after == before
