@@ -164,7 +164,8 @@ from ansible_collections.roost.coop.plugins.module_utils import coop_checks, coo
 from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
 from ansible_collections.roost.coop.plugins.module_utils.coop_env_catalog import is_secret
 
-redis, REDIS_IMPORT_ERROR = coop_db.optional_import('redis')
+# Optional: without it the Redis checks report the missing library.
+redis = coop_db.optional_import('redis')[0]
 HAS_REDIS = redis is not None
 
 KINDS = (('server', 'server_env'), ('db', 'db_env'), ('client', 'client_env'))
