@@ -174,3 +174,11 @@ def test_insecure_ui_url_allowed_explicitly(tmp_path, coop_account):
                                           coop_allow_insecure_ui_url=True))
     assert rc == 0, out[-4000:]
     assert env_file(config_dir, 'server')['UI_URL'] == 'http://coop.lan'
+
+
+def test_web_only_host_gets_only_the_client_file(tmp_path, coop_account):
+    config_dir = tmp_path / 'etc-coop-web'
+    rc, out = run_playbook(tmp_path, dict(base_vars(config_dir, coop_account), coop_config_env_files=['client']))
+    assert rc == 0, out[-4000:]
+    assert sorted(os.listdir(str(config_dir))) == ['client.env']
+    assert env_file(config_dir, 'client') == {'VITE_UI_URL': 'https://coop.example.org'}
