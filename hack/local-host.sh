@@ -5,6 +5,7 @@
 set -euo pipefail
 NAME=${COOP_LOCAL_HOST:-coop-local}
 IMAGE=${COOP_LOCAL_IMAGE:-localhost/debian-systemd:12}
+bash "$(dirname "$0")/podman-stale.sh"
 if ! podman container exists "$NAME"; then
   podman run -d --name "$NAME" --hostname "$NAME" --systemd always -p 127.0.0.1:8880:80 \
     "$IMAGE" /sbin/init >/dev/null
