@@ -594,8 +594,7 @@ def pool_demand(server, processes):
             return _catalog_default(name, default)
     primary = size('DATABASE_POOL_MAX', 30)
     read = size('DATABASE_READ_POOL_MAX', 150)
-    read_host = server.get('DATABASE_READ_ONLY_HOST', '')
-    if read_host and read_host != server.get('DATABASE_HOST', ''):
+    if not same_host(server.get('DATABASE_READ_ONLY_HOST', ''), server.get('DATABASE_HOST', '')):
         read = 0
     api = int(processes.get('api') or 1)
     worker = processes.get('worker')
@@ -604,8 +603,15 @@ def pool_demand(server, processes):
             worker = api if float(server.get('ITEM_QUEUE_TRAFFIC_PERCENTAGE') or 0) > 0 else 0
         except ValueError:
             worker = 0
-    count = api + int(worker) + 1  # plus one of the one-shot jobs at a time
+    jobs = processes.get('jobs')
+    count = api + int(worker) + (1 if jobs is None else int(jobs))
     return count * (primary + read), '%d processes x (%d + %d read)' % (count, primary, read)
+
+
+def same_host(read_host, primary):
+    """Whether the read pool goes to the primary: unset, equal, or both loopback names."""
+    read_host, primary = read_host.strip().lower(), primary.strip().lower()
+    return not read_host or read_host == primary or (read_host in LOCAL_HOSTS and primary in LOCAL_HOSTS)
 
 
 @check('unsafe_flags', 'Error details and localhost URIs are off')

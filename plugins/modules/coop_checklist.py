@@ -72,10 +72,16 @@ options:
     description:
       - Number of C(ItemProcessingWorker) processes. Default is O(app_processes) when
         C(ITEM_QUEUE_TRAFFIC_PERCENTAGE) is above 0, else none.
-      - The C(pg_connections) check counts O(app_processes) + O(worker_processes) + one one-shot job,
+      - The C(pg_connections) check counts O(app_processes) + O(worker_processes) + O(job_processes),
         each with C(DATABASE_POOL_MAX) connections plus C(DATABASE_READ_POOL_MAX) when the read host is
-        the primary.
+        the primary (the same name, or both loopback).
     type: int
+  job_processes:
+    description:
+      - Number of one-shot jobs that can run at the same time, for the C(pg_connections) check.
+      - Timers that share a minute start together, so the safe count is the number of job timers.
+    type: int
+    default: 1
   default_passwords:
     description:
       - Passwords whose bcrypt hash marks a user as having a known default password.
@@ -345,7 +351,8 @@ def gather(module):
         'env': env,
         'files': files,
         'ncmec_approved': module.params['ncmec_live_reporting_approved'],
-        'processes': {'api': module.params['app_processes'], 'worker': module.params['worker_processes']},
+        'processes': {'api': module.params['app_processes'], 'worker': module.params['worker_processes'],
+                      'jobs': module.params['job_processes']},
         'postgres': gather_postgres(module, server),
         'redis': gather_redis(module, server),
         'scylla': gather_scylla(module, server),
@@ -365,6 +372,7 @@ def main():
         ncmec_live_reporting_approved=dict(type='bool', default=False),
         app_processes=dict(type='int', default=1),
         worker_processes=dict(type='int'),
+        job_processes=dict(type='int', default=1),
         default_passwords=dict(type='list', elements='str', no_log=True),
         probe_timeout=dict(type='float', default=2.0),
         checks=dict(type='list', elements='str'),
@@ -377,6 +385,8 @@ def main():
         module.fail_json(msg='app_processes must be 1 or more (the number of API server processes)')
     if (module.params['worker_processes'] or 0) < 0:
         module.fail_json(msg='worker_processes must be 0 or more (the number of ItemProcessingWorker processes)')
+    if module.params['job_processes'] < 0:
+        module.fail_json(msg='job_processes must be 0 or more (the number of one-shot jobs that can run at once)')
 
     results = coop_checks.run(gather(module), only=module.params['checks'])
     summary = coop_checks.summary(results)

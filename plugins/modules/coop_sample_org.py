@@ -22,6 +22,9 @@ description:
     children first along their foreign keys.
   - C(state=locked) replaces the default-password users' hashes by the hash of a random secret
     nobody knows, so password login is impossible; orgs and users stay.
+  - Either state also ends the sessions those users hold (their rows of C(public.session), where
+    Coop's session store keeps the user id at C(sess -> 'passport' ->> 'user')), so nobody stays
+    logged in as a deleted or locked user.
   - Only the seed's orgs are touched unless other orgs are named in O(orgs). Users with a
     default password in other orgs are reported in RV(other_default_password_users) with a warning.
   - Runs in one transaction, so any error leaves the database as it was.
@@ -32,7 +35,7 @@ attributes:
     description: Finds what would be deleted or locked and reports it without writing.
   diff_mode:
     support: full
-    description: Orgs, row counts per table and users before and after. No password hash is shown.
+    description: Orgs, row counts per table, users and their sessions before and after. No password hash is shown.
 options:
   state:
     description:
@@ -62,9 +65,6 @@ extends_documentation_fragment:
   - roost.coop.coop_db
 requirements:
   - bcrypt
-notes:
-  - Sessions that locked users already hold are not ended; restart nothing, but ask them to log out
-    or delete their rows from C(public.session).
 seealso:
   - module: roost.coop.coop_checklist
 '''
@@ -108,6 +108,11 @@ other_default_password_users:
   type: list
   elements: dict
   sample: [{id: acmeadmin01, email: admin@acme.org, org_id: acme0000001}]
+ended_sessions:
+  description: Sessions of the deleted or locked users that were (or would be) ended.
+  returned: always
+  type: int
+  sample: 2
 not_found:
   description: Names or ids in O(orgs) that match no org.
   returned: always
@@ -159,6 +164,16 @@ def delete_orgs(cur, tables, org_ids):
     return deleted
 
 
+def user_sessions(cur, user_ids, end=False):
+    """Count (or delete) the users' rows of public.session; 0 when Coop made no session table yet."""
+    cur.execute("SELECT to_regclass('public.session') IS NOT NULL")
+    if not user_ids or not cur.fetchone()[0]:
+        return 0
+    cur.execute(("DELETE FROM" if end else "SELECT count(*) FROM")
+                + " public.session WHERE sess -> 'passport' ->> 'user' = ANY(%s)", (user_ids,))
+    return cur.rowcount if end else cur.fetchone()[0]
+
+
 def lock_users(cur, users):
     cur.executemany('UPDATE public.users SET password = %s, updated_at = now() WHERE id = %s',
                     [(coop_sample.unusable_hash(), user['id']) for user in users])
@@ -195,23 +210,31 @@ def main():
             emails = sorted(u['email'] for u in mine)
             if state == 'absent':
                 tables = coop_sample.org_tables(cur) if target_ids else []
+                cur.execute('SELECT id FROM public.users WHERE org_id = ANY(%s)', (target_ids,))
+                user_ids = [row[0] for row in cur.fetchall()]
                 before_rows = count_rows(cur, tables, target_ids) if target_ids else {}
                 if target_ids:
                     before_rows['public.orgs'] = len(target_ids)
                 result['deleted_rows'] = before_rows
                 result['changed'] = bool(target_ids)
+                result['ended_sessions'] = user_sessions(cur, user_ids)
                 result['diff'] = {'before': {'orgs': [label(o) for o in targets], 'rows': before_rows,
-                                             'default_password_users': emails},
-                                  'after': {'orgs': [], 'rows': {}, 'default_password_users': []}}
+                                             'default_password_users': emails,
+                                             'sessions': result['ended_sessions']},
+                                  'after': {'orgs': [], 'rows': {}, 'default_password_users': [], 'sessions': 0}}
                 if target_ids and not module.check_mode:
+                    result['ended_sessions'] = user_sessions(cur, user_ids, end=True)
                     result['deleted_rows'] = delete_orgs(cur, tables, target_ids)
             else:
                 result['locked_users'] = mine
                 result['changed'] = bool(mine)
-                result['diff'] = {'before': {'default_password_users': emails},
-                                  'after': {'default_password_users': []}}
+                user_ids = [u['id'] for u in mine]
+                result['ended_sessions'] = user_sessions(cur, user_ids)
+                result['diff'] = {'before': {'default_password_users': emails, 'sessions': result['ended_sessions']},
+                                  'after': {'default_password_users': [], 'sessions': 0}}
                 if mine and not module.check_mode:
                     lock_users(cur, mine)
+                    result['ended_sessions'] = user_sessions(cur, user_ids, end=True)
         if module.check_mode:
             conn.rollback()
         else:

@@ -7,6 +7,7 @@ import os
 import bcrypt
 import pytest
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from tests.conftest import login_args, pg_connect, pg_dump, run_module
 from tests.fixtures import coop_schema
@@ -16,14 +17,29 @@ SEED_IDS = [org[0] for org in coop_schema.SAMPLE_ORGS]
 SEED_USERS = ['test2@example.com', 'test4@example.com', 'test@example.com']
 
 
+SESSIONS = {'sid-seed-1': '7c89ce77297', 'sid-seed-2': '7c89ce77297', 'sid-seed-4': 'cd8223106e0',
+            'sid-acme': 'acmeadmin01', 'sid-anonymous': None}
+
+
 @pytest.fixture
 def seeded(scratch_db):
-    """A database with the staging seed's orgs and two real orgs."""
+    """A database with the staging seed's orgs, two real orgs, and sessions of both (as Coop's
+    session store writes them: the user id at sess -> 'passport' ->> 'user')."""
     dbname = scratch_db(staging_seed=True)
     with pg_connect(dbname) as conn:
         coop_schema.add_staging_seed(conn, live.default_hash())
     live.add_real_orgs(dbname)
+    with pg_connect(dbname) as conn:
+        for sid, user in SESSIONS.items():
+            sess = {'cookie': {'httpOnly': True}, 'passport': {'user': user}} if user else {'cookie': {}}
+            conn.execute("INSERT INTO public.session (sid, sess, expire) VALUES (%s, %s, now() + interval '30 days')",
+                         (sid, Jsonb(sess)))
     return dbname
+
+
+def sessions(dbname):
+    with pg_connect(dbname) as conn:
+        return sorted(row[0] for row in conn.execute('SELECT sid FROM public.session'))
 
 
 def sample_org(dbname, check=False, diff=False, **args):
@@ -57,12 +73,14 @@ def test_absent_deletes_sample_orgs_and_nothing_else(seeded, tmp_path):
     assert predicted['diff']['before']['default_password_users'] == SEED_USERS
     assert predicted['diff']['before']['rows']['public.users'] == 3
     assert predicted['diff']['after']['orgs'] == []
+    assert predicted['ended_sessions'] == predicted['diff']['before']['sessions'] == 3
     assert pg_dump(seeded) == before
 
     done = sample_org(seeded, state='absent')
     assert done['changed'] and 'diff' not in done
     assert done['deleted_rows'] == predicted['deleted_rows']
     assert done['deleted_rows']['public.orgs'] == 4 and done['deleted_rows']['public.rules_actions'] == 4
+    assert done['ended_sessions'] == 3 and sessions(seeded) == ['sid-acme', 'sid-anonymous']
     assert live.count_org_rows(seeded, SEED_IDS) == 0
     assert live.org_rows(seeded, exclude_org_ids=SEED_IDS) == others_before
 
@@ -77,8 +95,8 @@ def test_locked_makes_default_passwords_unusable(seeded, tmp_path):
     before = pg_dump(seeded)
     predicted = sample_org(seeded, state='locked', check=True, diff=True)
     assert predicted['changed'] and sorted(u['email'] for u in predicted['locked_users']) == SEED_USERS
-    assert predicted['diff'] == {'before': {'default_password_users': SEED_USERS},
-                                 'after': {'default_password_users': []}}
+    assert predicted['diff'] == {'before': {'default_password_users': SEED_USERS, 'sessions': 3},
+                                 'after': {'default_password_users': [], 'sessions': 0}}
     assert pg_dump(seeded) == before
 
     others_before = live.org_rows(seeded, exclude_org_ids=SEED_IDS)
@@ -88,6 +106,7 @@ def test_locked_makes_default_passwords_unusable(seeded, tmp_path):
         hashed = password_of(seeded, email)
         assert hashed.startswith('$2') and not bcrypt.checkpw(b'testpassword123', hashed.encode())
     assert '$2' not in repr(done)
+    assert done['ended_sessions'] == 3 and sessions(seeded) == ['sid-acme', 'sid-anonymous']
     assert live.org_rows(seeded, exclude_org_ids=SEED_IDS) == others_before
     assert sample_org(seeded, state='locked')['changed'] is False
 

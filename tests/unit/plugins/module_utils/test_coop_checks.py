@@ -271,6 +271,11 @@ def test_pool_demand_counts_workers_and_read_pool():
     assert coop_checks.pool_demand(env, {'api': 1, 'worker': 0})[0] == 2 * 180
     env['DATABASE_READ_ONLY_HOST'] = 'replica'
     assert coop_checks.pool_demand(env, {'api': 1, 'worker': 0})[0] == 2 * 30
+    assert coop_checks.pool_demand(env, {'api': 1, 'worker': 0, 'jobs': 3})[0] == 4 * 30
+    env.update(DATABASE_HOST='localhost', DATABASE_READ_ONLY_HOST='127.0.0.1')
+    assert coop_checks.pool_demand(env, {'api': 1, 'worker': 0, 'jobs': 0})[0] == 1 * 180
+    env['DATABASE_READ_ONLY_HOST'] = ''
+    assert coop_checks.pool_demand(env, {'api': 1, 'worker': 0})[0] == 2 * 180
 
 
 def test_blocking_and_summary():
