@@ -8,7 +8,7 @@ ROOT=$(pwd)
 export DEBIAN_FRONTEND=noninteractive
 
 need=()
-for pkg in postgresql-15 postgresql-client-15 redis-server podman runc debootstrap rsync git bc; do
+for pkg in postgresql-15 postgresql-client-15 redis-server podman runc debootstrap rsync git bc shellcheck; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -3,7 +3,7 @@
 # Stages: sanity, lint, integration (ansible-test targets), molecule, pytest (unit + service tests).
 # Usage: hack/test.sh [stage ...]   Exit status is non-zero when any stage failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 # shellcheck source=/dev/null
 . tests/services.env
@@ -19,7 +19,8 @@ copy_collection() {
   local dest="$ROOT/.cache/ansible_collections/roost/coop"
   mkdir -p "$dest"
   git ls-files -co --exclude-standard -z | rsync -a --delete --from0 --files-from=- ./ "$dest/"
-  (cd "$dest" && git init -q 2>/dev/null && git add -A >/dev/null 2>&1 || true)
+  [ -d "$dest/.git" ] || git -C "$dest" init -q
+  git -C "$dest" add -A >/dev/null 2>&1 || true
   echo "$dest"
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # What the release role finds on the host, in one round trip: one "key<TAB>value" line each.
 # Arguments: NODE_DIR RELEASE_STAMP SERVER_STAMP CLIENT_STAMP CLIENT_ENV; '-' means absent.
 node_dir=$1
