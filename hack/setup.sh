@@ -31,6 +31,19 @@ ln -sfn ../../.. .collections/ansible_collections/roost/coop
 mkdir -p "$HOME/.ansible/test/cache"
 cp hack/ansible-test-get-pip.py "$HOME/.ansible/test/cache/get_pip_24_2.py"
 
+# Node as Coop runs (the release role's coop_node_version), for the tests of Node's --env-file loader.
+NODE_VERSION=$(awk '/^coop_node_version:/ {print $2}' roles/release/defaults/main.yml)
+NODE_DIR=.cache/node-$NODE_VERSION
+if [ ! -x "$NODE_DIR/bin/node" ]; then
+  command -v npm >/dev/null || apt-get install -y -qq npm >/dev/null
+  case $(uname -m) in aarch64) arch=arm64 ;; *) arch=x64 ;; esac
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_VERSION" >/dev/null)
+  mkdir -p "$NODE_DIR"
+  tar -xzf "$tmp"/*.tgz -C "$NODE_DIR" --strip-components=1
+  rm -rf "$tmp"
+fi
+
 bash hack/services.sh
 bash tests/hosts/build-image.sh
 bash hack/local-host.sh

@@ -3,18 +3,21 @@ writes, including spaces, '#', quotes, '=', '$', backslashes, tabs, non-ASCII an
 
 import json
 import os
-import shutil
+import pathlib
+import re
 import subprocess
 import tempfile
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 from tests.unit.plugins.module_utils.test_coop_dotenv import keys, portable, values_text
 
-NODE = shutil.which('node')
-pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed (hack/setup.sh installs it)')
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The Node that Coop runs on: the release role's version, which hack/setup.sh unpacks under .cache/.
+NODE_VERSION = re.search(r'^coop_node_version:\s*(\S+)',
+                         (ROOT / 'roles/release/defaults/main.yml').read_text(), re.M).group(1)
+NODE = str(ROOT / '.cache' / ('node-' + NODE_VERSION) / 'bin' / 'node')
 
 DUMP = 'const o={};for(const k of JSON.parse(process.argv[1]))o[k]=process.env[k];console.log(JSON.stringify(o))'
 
@@ -31,6 +34,12 @@ def node_reads(text, names):
         return dict((k, v) for k, v in json.loads(out).items())
     finally:
         os.unlink(path)
+
+
+def test_the_loader_is_coops_node():
+    assert os.access(NODE, os.X_OK), 'no Node %s at %s: run hack/setup.sh' % (NODE_VERSION, NODE)
+    version = subprocess.run([NODE, '--version'], capture_output=True, text=True, check=True).stdout.strip()
+    assert version == 'v' + NODE_VERSION
 
 
 def test_node_reads_tricky_values():
