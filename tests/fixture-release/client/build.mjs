@@ -2,6 +2,8 @@
 // into the static files at build time; nothing reads them at run time (coop-facts 1, 2c).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
+if (process.getuid() === 0) throw new Error('fixture release: refusing to run as root (the roles run release code unprivileged)');
+
 const vite = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('VITE_')).sort());
 rmSync('build', { recursive: true, force: true });
 mkdirSync('build/assets', { recursive: true });

@@ -9,6 +9,8 @@ import { hostname } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+if (process.getuid() === 0) throw new Error('fixture release: refusing to run as root (the roles run release code unprivileged)');
+
 const scyllaHosts = process.env.SCYLLA_HOSTS.split(','); // throws when unset, as Coop's does
 void scyllaHosts;
 
