@@ -30,7 +30,8 @@ def host(tmp_path, scratch_db):
         inventory.write_text(json.dumps({'coop_app': {'hosts': {'localhost': {
             'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
             'coop_config_dir': str(tmp_path), 'coop_checklist_install_libs': False,
-            'coop_checklist_report_path': str(tmp_path / 'report.json')}}}}))
+            'coop_checklist_report_path': str(tmp_path / 'report.json'),
+            'coop_checklist_release_dir': ''}}}}))
         yield inventory, tmp_path / 'report.json', dbname
 
 
