@@ -5,12 +5,17 @@
 set -euo pipefail
 NAME=${COOP_LOCAL_HOST:-coop-local}
 IMAGE=${COOP_LOCAL_IMAGE:-localhost/debian-systemd:12}
-bash "$(dirname "$0")/podman-stale.sh"
-if ! podman container exists "$NAME"; then
+make_host() {
   podman run -d --name "$NAME" --hostname "$NAME" --systemd always -p 127.0.0.1:8880:80 \
     "$IMAGE" /sbin/init >/dev/null
+}
+bash "$(dirname "$0")/podman-stale.sh"
+podman container exists "$NAME" || make_host
+if [ "$(podman inspect -f '{{.State.Running}}' "$NAME")" != true ] && ! podman start "$NAME" >/dev/null; then
+  echo "local host: $NAME cannot start; making it anew"
+  podman rm -f "$NAME" >/dev/null 2>&1 || podman rm -f "$NAME" >/dev/null
+  make_host
 fi
-[ "$(podman inspect -f '{{.State.Running}}' "$NAME")" = true ] || podman start "$NAME" >/dev/null
 for _ in $(seq 30); do
   state=$(podman exec "$NAME" systemctl is-system-running 2>/dev/null || true)
   case $state in running|degraded) break ;; esac
