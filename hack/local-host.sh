@@ -13,7 +13,7 @@ bash "$(dirname "$0")/podman-stale.sh"
 podman container exists "$NAME" || make_host
 if [ "$(podman inspect -f '{{.State.Running}}' "$NAME")" != true ] && ! podman start "$NAME" >/dev/null; then
   echo "local host: $NAME cannot start; making it anew"
-  podman rm -f "$NAME" >/dev/null 2>&1 || podman rm -f "$NAME" >/dev/null
+  bash "$(dirname "$0")/podman-stale.sh" "$NAME"
   make_host
 fi
 for _ in $(seq 30); do
