@@ -53,7 +53,9 @@ BROKEN_VALUES = {
 # Standard variables read by Node, the OpenTelemetry SDK and the AWS SDK (SES mail when
 # SENDGRID_API_KEY is empty, coop-facts 2b): known by prefix, not listed one by one.
 KNOWN_PREFIXES = {'db': ('NODE_',), 'server': ('OTEL_', 'NODE_', 'AWS_'), 'client': ()}
-_SECRET_NAME = re.compile(r'(PASSWORD|SECRET|TOKEN|_KEY|CREDENTIALS)($|_)')
+# Words that make an unknown name (a typo such as DATABASE_PASWORD, or a key of one's own) count as
+# a secret; masking a harmless value by mistake costs little, printing a secret costs a lot.
+_SECRET_NAME = re.compile(r'PASS|PWD|SECRET|SECERT|TOKEN|KEY|CREDENTIAL|CREDS|PRIVATE|AUTH|SALT|SIGNING|COOKIE|CERT|DSN')
 _NOT_SECRET = frozenset(('AWS_ACCESS_KEY_ID',))
 
 
@@ -241,12 +243,17 @@ def is_known(name, kind):
 
 
 def is_secret(name):
-    """True when name holds a secret in any kind; unknown names ending like *_PASSWORD, *_SECRET,
-    *_TOKEN, *_KEY count as secret so they are masked too."""
+    """True when name holds a secret in any kind. An unknown name counts as secret when it contains
+    a word like PASSWORD, SECRET, TOKEN, KEY, PASSPHRASE, CREDENTIAL, PRIVATE or AUTH (misspelt
+    ones included: PASWORD, SECERT) or is close to a known secret's name, so its value is masked."""
     found = [VARS[kind][name] for kind in KINDS if name in VARS[kind]]
     if found:
         return any(v.secret for v in found)
-    return name not in _NOT_SECRET and bool(_SECRET_NAME.search(str(name).upper()))
+    upper = str(name).upper()
+    if upper in _NOT_SECRET or _SECRET_NAME.search(upper):
+        return upper not in _NOT_SECRET
+    return any(VARS[kind][near].secret for kind in KINDS
+               for near in difflib.get_close_matches(upper, list(VARS[kind]), n=1, cutoff=0.8))
 
 
 def is_placeholder(value):

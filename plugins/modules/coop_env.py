@@ -183,8 +183,11 @@ problems:
   elements: str
 '''
 
-import errno
+import fcntl
+import grp
 import os
+import pwd
+import re
 import secrets
 import string
 import tempfile
@@ -203,49 +206,103 @@ def random_secret():
     return ''.join(secrets.choice(ALPHABET) for dummy in range(GENERATED_LENGTH))
 
 
-def read_current(module, path):
+def check_file_options(module, directory):
+    """Fail before anything is written when mode, owner or group cannot be applied."""
+    params = module.params
+    mode = params['mode']
+    try:
+        if isinstance(mode, int):
+            valid = 0 <= mode <= 0o7777
+        elif mode is None or re.match(r'^[0-7]{1,4}$', str(mode)):
+            valid = True
+        else:
+            module._symbolic_mode_to_octal(os.stat(directory), str(mode))  # pylint: disable=protected-access
+            valid = True
+    except (ValueError, OSError):
+        valid = False
+    if not valid:
+        module.fail_json(msg='mode %r is not a file mode; give an octal mode such as \'0600\' (quoted) or a symbolic '
+                             'one such as u=rw,go=. Nothing was written' % (mode,))
+    for option, lookup in (('owner', pwd.getpwnam), ('group', grp.getgrnam)):
+        name = params[option]
+        if name is None or name.isdigit():
+            continue
+        try:
+            lookup(name)
+        except KeyError:
+            module.fail_json(msg='%s %s does not exist on the host; create it first or give an existing one. Nothing '
+                                 'was written' % (option, name))
+
+
+def temp_pattern(path):
+    """Names of this module's temporary files for path: .<name>.<8 random characters>.tmp beside it."""
+    return re.compile(re.escape('.%s.' % os.path.basename(path)) + r'[A-Za-z0-9_]{8}\.tmp$')
+
+
+def lock(module, path):
+    """Hold an exclusive lock on .<name>.lock beside path until the module exits, so parallel runs
+    on one file read, change and write it one after another instead of losing each other's keys."""
+    lock_path = os.path.join(os.path.dirname(path), '.%s.lock' % os.path.basename(path))
+    try:
+        handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg='cannot lock %s: %s; the directory must be writable' % (lock_path, to_native(exc.strerror)))
+    return handle
+
+
+def remove_stale_temps(module, path):
+    """Remove temporary files of path left by a run that was killed. Every run holds the lock while
+    its temporary file exists, so under the lock any such file is stale."""
+    directory = os.path.dirname(path)
+    pattern = temp_pattern(path)
+    stale = sorted(name for name in os.listdir(directory) if pattern.match(name))
+    for name in stale:
+        os.unlink(os.path.join(directory, name))
+    if stale:
+        module.warn('removed %d temporary file(s) beside %s left by an interrupted run: %s'
+                    % (len(stale), path, ', '.join(stale)))
+
+
+def read_current(module, path, shown):
     """(text, exists) of the file; fails with the fix on anything but a readable UTF-8 file."""
     if not os.path.lexists(path):
         if not module.params['create']:
-            module.fail_json(msg='%s does not exist; create it or set create: true' % path)
-        if not os.path.isdir(os.path.dirname(path) or '.'):
-            module.fail_json(msg='directory %s does not exist; create it first (ansible.builtin.file '
-                                 'state=directory mode=0750)' % os.path.dirname(path))
+            module.fail_json(msg='%s does not exist; create it or set create: true' % shown)
         return '', False
     if not os.path.isfile(path):
-        module.fail_json(msg='%s exists but is not a regular file; remove it or choose another path' % path)
+        module.fail_json(msg='%s exists but is not a regular file; remove it or choose another path' % shown)
     try:
         with open(path, 'rb') as handle:
             return handle.read().decode('utf-8'), True
     except UnicodeDecodeError:
-        module.fail_json(msg='%s is not UTF-8 text; systemd refuses such env files. Fix its encoding first' % path)
+        module.fail_json(msg='%s is not UTF-8 text; systemd refuses such env files. Fix its encoding first' % shown)
     except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot read %s: %s' % (path, to_native(exc.strerror)))
+        module.fail_json(msg='cannot read %s: %s' % (shown, to_native(exc.strerror)))
 
 
-def write_atomically(module, path, text, exists, file_args):
-    """Write text to a temporary file beside path and rename it over path."""
-    directory = os.path.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
+def write_atomically(module, path, text, file_args):
+    """Write text to a temporary file beside path, give it the wanted mode, owner and group, then
+    rename it over path: a reader sees the old file or the new one, never part of one."""
+    directory = os.path.dirname(path)
     try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(text.encode('utf-8'))
-            handle.flush()
-            os.fsync(handle.fileno())
-        if exists:
-            # atomic_move copies the old file's mode: make it private before the new content lands.
-            module.set_fs_attributes_if_different(file_args, False)
-        old_umask = os.umask(0o077)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.tmp')
         try:
-            module.atomic_move(tmp, path, unsafe_writes=False)
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(text.encode('utf-8'))
+                handle.flush()
+                os.fsync(handle.fileno())
+            module.set_fs_attributes_if_different(dict(file_args, path=tmp), False)
+            os.rename(tmp, path)
         finally:
-            os.umask(old_umask)
-    except Exception as exc:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+        dir_fd = os.open(directory, os.O_RDONLY)
         try:
-            os.unlink(tmp)
-        except OSError as cleanup:
-            if cleanup.errno != errno.ENOENT:
-                raise
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except (IOError, OSError) as exc:
         module.fail_json(msg='writing %s failed, the old file is unchanged: %s' % (path, to_native(exc)))
 
 
@@ -283,8 +340,22 @@ def main():
     params = module.params
     path = params['path']
     kind = params['kind']
-    text, exists = read_current(module, path)
-    current = dotenv.values(text)
+    # A symlink is followed, as ansible.builtin.lineinfile does: the file it points to is replaced
+    # (atomically, in its own directory) and the link stays.
+    real = os.path.realpath(path)
+    directory = os.path.dirname(real)
+    if not os.path.isdir(directory):
+        module.fail_json(msg='directory %s does not exist; create it first (ansible.builtin.file state=directory '
+                             'mode=0750)' % directory)
+    check_file_options(module, directory)
+    if not module.check_mode:
+        lock(module, real)
+        remove_stale_temps(module, real)
+    text, exists = read_current(module, real, path)
+    try:
+        current = dotenv.values(text)
+    except dotenv.EnvFileError as exc:
+        module.fail_json(msg='%s %s' % (path, exc), path=path)
     generate = list(params['generate'])
     remove = list(params['remove'])
     generated = dict((key, random_secret()) for key in generate
@@ -322,8 +393,13 @@ def main():
     for message in warnings:
         module.warn(message)
     for lineno, key in dotenv.nonportable(new_text):
-        module.warn('%s line %d (%s): systemd, docker compose and Node may read this value differently; set the key '
-                    'with coop_env to rewrite it in a form they all read alike' % (path, lineno, key))
+        if key is None:
+            module.warn('%s line %d: docker compose cannot read this line (a name with a space or a character other '
+                        'than letters, digits, _ and .) and refuses the whole file; remove it or make it a # comment'
+                        % (path, lineno))
+        else:
+            module.warn('%s line %d (%s): systemd, docker compose and Node may read this value differently; set the '
+                        'key with coop_env to rewrite it in a form they all read alike' % (path, lineno, key))
 
     content_changed = new_text != text or not exists
     result = dict(changed=content_changed, path=path, changed_keys=changed_keys, removed_keys=removed_keys,
@@ -332,11 +408,11 @@ def main():
     diffs = [dict(before_header=path, after_header=path,
                   before=dotenv.masked(text, catalog.is_secret) if exists else '',
                   after=dotenv.masked(new_text, catalog.is_secret, secret_changes))]
-    file_args = module.load_file_common_arguments(params)
+    file_args = dict(module.load_file_common_arguments(params), path=real)
     if content_changed and not module.check_mode:
         if params['backup'] and exists:
-            result['backup_file'] = module.backup_local(path)
-        write_atomically(module, path, new_text, exists, file_args)
+            result['backup_file'] = module.backup_local(real)
+        write_atomically(module, real, new_text, file_args)
     if exists or not module.check_mode:
         attr_diff = {}
         result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'], attr_diff)

@@ -205,7 +205,7 @@ def test_failed_write_leaves_old_file(tmp_path):
     result = json.loads(out)
     assert result['failed'] and 'the old file is unchanged' in result['msg']
     assert read(path) == before
-    assert sorted(os.listdir(str(tmp_path))) == ['server.env']  # temporary file cleaned up
+    assert sorted(os.listdir(str(tmp_path))) == ['.server.env.lock', 'server.env']  # temporary file cleaned up
 
 
 def test_killed_write_leaves_old_file(tmp_path):
