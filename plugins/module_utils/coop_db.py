@@ -14,6 +14,7 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
+from ansible_collections.roost.coop.plugins.module_utils.coop_env_catalog import is_secret
 
 PSYCOPG_IMPORT_ERROR = None
 try:
@@ -99,13 +100,24 @@ def settings_from_env(env):
     return out
 
 
-def connection_settings(params, read_file=None):
-    """Merge the env file's settings (if any) with explicit module options, which win."""
+def env_secrets(env):
+    """Values of env's secret keys (and of names that look like one), for a module's no_log_values."""
+    return set(value for key, value in env.items() if value and is_secret(key))
+
+
+def connection_settings(params, read_file=None, secrets=None):
+    """Merge the env file's settings (if any) with explicit module options, which win. The values
+    of the env file's secrets are added to the set secrets (a module's no_log_values), so that no
+    message can carry them. Raises ValueError (coop_dotenv.EnvFileError naming line and key, never a
+    value) for a file the env readers read differently."""
     settings = {}
     env_file = params.get('env_file')
     if env_file:
         reader = read_file or _read_text
-        settings.update(settings_from_env(dotenv_values(reader(env_file))))
+        env = dotenv_values(reader(env_file))
+        if secrets is not None:
+            secrets.update(env_secrets(env))
+        settings.update(settings_from_env(env))
     explicit = (('login_host', 'host'), ('login_port', 'port'), ('login_db', 'dbname'),
                 ('login_user', 'user'), ('login_password', 'password'), ('ssl_mode', 'sslmode'),
                 ('ca_cert', 'sslrootcert'))
@@ -132,11 +144,11 @@ def connect(module, autocommit=False):
     """Open one connection from the module's options, or fail the module with a message naming the fix."""
     ensure_psycopg(module)
     try:
-        settings = connection_settings(module.params)
+        settings = connection_settings(module.params, secrets=module.no_log_values)
     except (IOError, OSError) as exc:
         module.fail_json(msg='cannot read env_file %s: %s; point env_file at Coop\'s server.env or db.env' % (module.params['env_file'], exc))
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg='env_file %s: %s' % (module.params['env_file'], exc))
     if settings.get('password'):
         module.no_log_values.add(settings['password'])
     try:

@@ -193,7 +193,7 @@ def read_env_files(module):
             item['mode'] = stat.S_IMODE(os.stat(path).st_mode)
             with open(path, 'r') as handle:
                 env[kind] = dotenv_values(handle.read())
-        except (IOError, OSError, UnicodeDecodeError) as exc:
+        except (IOError, OSError, ValueError) as exc:  # ValueError: undecodable, or lines the env readers disagree on
             item['error'] = to_native(getattr(exc, 'strerror', None) or exc)
             continue
         for name, value in env[kind].items():
@@ -208,7 +208,7 @@ def gather_postgres(module, server):
     if not params['env_file'] and not params.get('login_host') and not params.get('login_db'):
         return None
     try:
-        settings = coop_db.connection_settings(params)
+        settings = coop_db.connection_settings(params, secrets=module.no_log_values)
     except (IOError, OSError, ValueError) as exc:
         return {'reachable': False, 'target': 'PostgreSQL', 'error': to_native(exc)}
     if settings.get('password'):

@@ -115,7 +115,7 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_migrations
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
-    connection_settings, coop_db_argument_spec, describe, ensure_psycopg, psycopg)
+    connection_settings, coop_db_argument_spec, describe, ensure_psycopg, env_secrets, psycopg)
 from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
 
 try:
@@ -132,7 +132,7 @@ def pg_applied(module):
     """(exists, names) from public."SequelizeMeta"; a missing database or table means nothing applied."""
     ensure_psycopg(module)
     try:
-        settings = connection_settings(module.params)
+        settings = connection_settings(module.params, secrets=module.no_log_values)
     except (IOError, OSError, ValueError) as exc:
         module.fail_json(msg='cannot read the connection settings: %s; point env_file at Coop\'s db.env' % exc)
     if settings.get('password'):
@@ -218,7 +218,8 @@ def main():
         try:
             with open(params['env_file']) as handle:
                 env = dotenv_values(handle.read())
-        except (IOError, OSError) as exc:
+            module.no_log_values.update(env_secrets(env))
+        except (IOError, OSError, ValueError) as exc:
             module.fail_json(msg='cannot read env_file %s: %s; run the config role first' % (params['env_file'], exc))
     result = dict(changed=False, pending={}, applied={}, scripts={}, unknown={}, database_exists=True)
     for db in params['databases']:
