@@ -400,10 +400,22 @@ def _split(text):
     return [part + '\n' for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
+_PARSED = []
+
+
 def parse(text):
     """List of Entry for text: one per line, or one per value quoted over several lines when Node,
     docker compose and systemd all read it so. Raises EnvFileError (line and key, never a value)
-    when they read the lines differently."""
+    when they read the lines differently. The entries are shared: do not change them."""
+    for known, entries in _PARSED:
+        if known is text:
+            return entries
+    entries = _parse(text)
+    _PARSED[:] = [(text, entries)] + _PARSED[:1]
+    return entries
+
+
+def _parse(text):
     lines = _split(text)
     spans = {}
     index = 0
