@@ -13,7 +13,16 @@ Three loaders read these files in a deployment and they disagree on quoting:
   "..." expands \\n.
 So we write only forms the three read identically: bare values from a safe alphabet, else
 'single quoted' (no ' and no trailing \\), else "double quoted" (no " \\ $ `); anything else
-(a value with ' and one of " \\ $ `, or a line break or control character) is refused."""
+(a value with ' and one of " \\ $ `, or a line break or control character) is refused.
+
+Reading: only \\n (or \\r\\n) ends a line, as for all three. Where a value ends also differs
+between them: Node closes a quote at the next same quote anywhere later in the file and reads an
+unclosed one literally, compose refuses an unclosed quote, systemd joins every following line into
+it; a trailing backslash continues a systemd value or comment. parse() models the three (as far as
+where each statement starts and ends), reads a value over several lines only when all three do,
+and otherwise raises EnvFileError naming the line and key, never a value, so that no secret of a
+later line is ever read as part of another value. A file docker compose refuses outright (a name
+it cannot read, such as a ; comment) is read as Node and systemd agree; nonportable() reports it."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -151,7 +160,7 @@ def _node_statements(text):
         if not key:
             continue
         if pos >= size:
-            out.append((key, start, size - 1, False))
+            out.append((key, start, found.start(), False))
             break
         close = text.find(text[pos], pos + 1) if text[pos] in '\'"`' else -1
         if close >= 0:

@@ -27,9 +27,23 @@ description:
   - Generates strong random secrets for keys in O(generate) only when they are absent, so the
     second run is unchanged.
   - Secret values (passwords, C(SESSION_SECRET), API keys) never appear in results, warnings,
-    diffs (masked) or verbose output.
-  - Writes atomically (a temporary file in the same directory renamed over the old one), with
-    mode C(0600) unless told otherwise.
+    diffs (masked) or verbose output. Keys Coop does not know count as secret when their name
+    looks like one (it contains PASS, SECRET, TOKEN, KEY, CREDENTIAL, PRIVATE, AUTH and the like,
+    or is close to a known secret's name, as C(DATABASE_PASWORD) is); other lines that mention
+    such a name, a commented-out password for example, are masked in the diff too.
+  - Reads the file as systemd, docker compose and Node all read it; only C(\\n) ends a line.
+    A file they read differently (a quote not closed on its line, a value or comment ending in a
+    backslash, a value of blanks only followed by another line) is refused with the line number
+    and key, never the value, and nothing is written; fix that line by hand.
+  - Writes atomically (a temporary file C(.<name>.<random>.tmp) in the same directory, given its
+    mode, owner and group, then renamed over the old one), with mode C(0600) unless told
+    otherwise. O(mode), O(owner) and O(group) are checked before anything is written.
+  - Runs on one file one after another - each holds a lock on C(.<name>.lock) beside the file
+    (C(flock)) while it reads, changes and writes it - so parallel runs setting different keys
+    lose none. Under the lock, temporary files of the file left by a killed run are removed
+    (with a warning).
+  - When O(path) is a symlink it is followed, as M(ansible.builtin.lineinfile) does - the file it
+    points to is replaced in its own directory and the link is kept.
 author: roost.coop developers (@roostorg)
 attributes:
   check_mode:
@@ -40,7 +54,7 @@ attributes:
     description: The whole file before and after, with secret values shown as C(********).
 options:
   path:
-    description: The env file. Its directory must exist.
+    description: The env file. Its directory must exist. A symlink is followed.
     type: path
     required: true
   kind:

@@ -29,6 +29,60 @@ values_text = st.text(st.characters(blacklist_categories=('Cs',), blacklist_char
                                         chr(c) for c in range(14, 32)) + '\x7f'))
 
 
+# Files Node --env-file, docker compose and systemd read differently, and the line coop_dotenv
+# names when it refuses them (tests/service/test_coop_env_readers.py runs the real readers on them).
+DISAGREEMENTS = [
+    ("A='x\nB=1\n", 1),               # unclosed quote
+    ("A= \nB=1\n", 1),                # Node takes the next line as the value of a blank one
+    ("A=x\\\nB=1\n", 1),              # systemd continues a value ending in a backslash
+    ("# note \\\nB=1\n", 1),          # ... and a comment ending in one
+    ("# c\n  # A='y\nB=1'\nC=2\n", 2),  # Node does not trim the line after a comment
+    ("A='x\\'\nB=1'\n", 1),           # compose escapes the quote, Node and systemd do not
+    ("A='x' 'y\nB=1'\n", 1),          # systemd opens a second quote after the first
+    ('A="x\\\\\\"\nB=1"\n', 1),        # three backslashes: compose and systemd escape, Node does not
+    ("A='x' B=2\n", 1),               # compose reads B after the closing quote
+    ("A=x\rB=1\n", 1),                # lone CR: a line break for systemd only
+    ("A=`x\nB=`\n", 1),               # Node closes backquotes on a later line
+    ("A=1\nB='z", 2),                 # unclosed at the end: compose refuses, Node keeps the quote
+]
+# Files all three read alike, and what they read.
+AGREEMENTS = [
+    ("A='multi\nline'\nB=1\n", {'A': 'multi\nline', 'B': '1'}),
+    ('A="multi\n line"  \nB=1\n', {'A': 'multi\n line', 'B': '1'}),
+    # only \n ends a line: VT, FF, NEL, LS and PS stay inside the value for every reader
+    ('A=1\x0bB=production\nC=x\x0cB=old\n', {'A': '1\x0bB=production', 'C': 'x\x0cB=old'}),
+    ('A=x\x85B=1\u2028C=2\u2029\x1cD\n', {'A': 'x\x85B=1\u2028C=2\u2029\x1cD'}),
+    ('A=x\r\nB=y\r\n', {'A': 'x', 'B': 'y'}),
+]
+
+
+@pytest.mark.parametrize('text, line', DISAGREEMENTS)
+def test_what_the_readers_disagree_on_is_refused(text, line):
+    with pytest.raises(dotenv.EnvFileError) as caught:
+        dotenv.values(text)
+    assert str(caught.value).startswith('line %d' % line), str(caught.value)
+
+
+@pytest.mark.parametrize('text, expected', AGREEMENTS)
+def test_what_the_readers_agree_on_is_read(text, expected):
+    assert dotenv.values(text) == expected
+
+
+def test_refusal_names_line_and_key_never_the_value():
+    text = "DATABASE_HOST=db1\nDATABASE_NAME='c8clean\nDATABASE_PASSWORD=Pw-9f2kLmQ\nSESSION_SECRET=Ss-0c0ffee5\n"
+    with pytest.raises(dotenv.EnvFileError) as caught:
+        dotenv.parse(text)
+    message = str(caught.value)
+    assert message.startswith('line 2 (DATABASE_NAME):')
+    assert not any(value in message for value in ('c8clean', 'Pw-9f2kLmQ', 'Ss-0c0ffee5', 'db1'))
+
+
+def test_masked_hides_secret_mentions_in_other_lines():
+    text = '#DATABASE_PASSWORD=old-secret\n# plain comment\nUI_URL=https://a.example.org\n'
+    assert dotenv.masked(text, lambda name: 'PASSWORD' in name) == (
+        '#DATABASE_PASSWORD=********\n# plain comment\nUI_URL=https://a.example.org\n')
+
+
 def portable(value):
     try:
         dotenv.quote(value)
