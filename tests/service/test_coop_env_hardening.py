@@ -108,6 +108,16 @@ def test_parallel_runs_lose_no_key(tmp_path, size):
         assert [got.get('OWN_KEY_%d' % n) for n in range(3)] == ['round-%d' % round_] * 3, 'round %d lost a key' % round_
 
 
+def test_private_under_umask_000(tmp_path):
+    """The env file, its lock file and the temporary file are 0600 even when the umask is 000."""
+    path = tmp_path / 'server.env'
+    proc, payload = spawn_module({'path': str(path), 'kind': 'server', 'set': {'UI_URL': 'https://coop.example.org'}},
+                                 preexec_fn=lambda: os.umask(0))
+    result = json.loads(proc.communicate(payload)[0])
+    assert result['changed'] and not result.get('failed'), result
+    assert mode_of(path) == '0o600' and mode_of(tmp_path / '.server.env.lock') == '0o600'
+
+
 def test_symlink_is_followed_and_kept(tmp_path):
     """Like lineinfile: the link stays, the file it points to is replaced with the new content, 0600."""
     target_dir = tmp_path / 'real'

@@ -16,8 +16,10 @@ SECRETS = {'DATABASE_PASSWORD': 'Pw-leak-9f2kLmQ', 'REDIS_PASSWORD': 'Rd-leak-77
 BROKEN = ("NODE_ENV=production\nDATABASE_HOST=%(host)s\nDATABASE_PORT=%(port)s\nDATABASE_USER=%(user)s\n"
           "DATABASE_NAME='c8clean\n" % PG
           + ''.join('%s=%s\n' % item for item in SECRETS.items()) + "REDIS_HOST=127.0.0.1\n")
-# A file every reader reads alike, whose password PostgreSQL refuses.
+# A file every reader reads alike, whose password PostgreSQL refuses; and one with another secret
+# pasted as the user name.
 WRONG_LOGIN = BROKEN.replace("DATABASE_NAME='c8clean\n", 'DATABASE_NAME=c8clean\n')
+SWAPPED = WRONG_LOGIN.replace('DATABASE_USER=%s\n' % PG['user'], 'DATABASE_USER=%s\n' % SECRETS['REDIS_PASSWORD'])
 
 
 def calls(env_file):
@@ -53,9 +55,12 @@ def test_unclosed_quote_leaks_nothing_and_names_the_line(tmp_path, check):
     assert env_file.read_text() == BROKEN
 
 
-def test_refused_login_leaks_nothing(tmp_path):
+@pytest.mark.parametrize('text', [WRONG_LOGIN, SWAPPED], ids=['wrong password', 'password as user'])
+def test_refused_login_leaks_nothing(tmp_path, text):
+    """PostgreSQL's error names the user (and the modules name database, host and user): a secret
+    pasted into DATABASE_USER must still not appear, as every secret value of the file is hidden."""
     env_file = tmp_path / 'server.env'
-    env_file.write_text(WRONG_LOGIN)
+    env_file.write_text(text)
     os.chmod(str(env_file), 0o600)
     for name, args in calls(str(env_file))[:4]:
         result = run_module(name, args, diff=True)
