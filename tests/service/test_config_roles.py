@@ -180,5 +180,6 @@ def test_web_only_host_gets_only_the_client_file(tmp_path, coop_account):
     config_dir = tmp_path / 'etc-coop-web'
     rc, out = run_playbook(tmp_path, dict(base_vars(config_dir, coop_account), coop_config_env_files=['client']))
     assert rc == 0, out[-4000:]
-    assert sorted(os.listdir(str(config_dir))) == ['client.env']
+    # and the lock file coop_env holds while it writes (empty, 0600)
+    assert sorted(os.listdir(str(config_dir))) == ['.client.env.lock', 'client.env']
     assert env_file(config_dir, 'client') == {'VITE_UI_URL': 'https://coop.example.org'}
