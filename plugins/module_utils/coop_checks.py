@@ -158,7 +158,7 @@ def _shown(value):
     """A value of a non-secret setting for a detail: quoted when it is short, else only its length."""
     if value is None:
         return 'unset'
-    if len(value) <= 24 and value.isprintable():
+    if len(value) <= 24 and all(' ' <= ch < '\x7f' for ch in value):
         return repr(str(value))
     return 'a %d-character value' % len(value)
 

@@ -252,8 +252,7 @@ def gather_postgres(module, server):
     except coop_db.psycopg.Error as exc:
         fact['query_error'] = coop_db.error_text(exc)
     finally:
-        conn.rollback()
-        conn.close()
+        coop_db.abort(conn)
     return fact
 
 

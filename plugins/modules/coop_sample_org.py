@@ -235,16 +235,13 @@ def main():
                 if mine and not module.check_mode:
                     lock_users(cur, mine)
                     result['ended_sessions'] = user_sessions(cur, user_ids, end=True)
-        if module.check_mode:
-            conn.rollback()
-        else:
-            conn.commit()
     except coop_db.psycopg.Error as exc:
-        conn.rollback()
-        module.fail_json(msg='nothing was changed: %s; if a foreign key from another org\'s rows blocks the '
-                             'delete, name that org in orgs or remove the reference first' % coop_db.error_text(exc))
-    finally:
-        conn.close()
+        message = coop_db.failure(conn, exc)
+        hint = '' if conn.broken else ('; if a foreign key from another org\'s rows blocks the delete, name that org '
+                                       'in orgs or remove the reference first')
+        coop_db.abort(conn)
+        module.fail_json(msg=message + hint)
+    coop_db.finish(module, conn)
     for ident in not_found:
         module.warn('no org has the id or name %r' % ident)
     if result['other_default_password_users']:
