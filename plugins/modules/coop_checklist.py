@@ -164,8 +164,8 @@ checks:
 headline:
   description:
     - The verdict in one line, also the first line of RV(report).
-    - C(READY FOR GO-LIVE), C(NOT READY FOR GO-LIVE: ...), C(DEMO INSTALL, NOT FOR GO-LIVE ...) with
-      O(demo), or C(PARTIAL CHECK, NOT A GO-LIVE VERDICT ...) when O(checks) selects some checks.
+    - "C(READY FOR GO-LIVE), C(NOT READY FOR GO-LIVE: ...), C(DEMO INSTALL, NOT FOR GO-LIVE ...) with
+      O(demo), or C(PARTIAL CHECK, NOT A GO-LIVE VERDICT ...) when O(checks) selects some checks."
   returned: always
   type: str
   sample: "NOT READY FOR GO-LIVE: 1 failed (sample_orgs)"

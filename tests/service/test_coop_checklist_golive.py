@@ -10,15 +10,21 @@ import pytest
 from tests.conftest import ansible_playbook, pg_connect, play_recap
 from tests.fixtures import coop_schema
 from tests.service import checklist_support as live
-from tests.service.test_coop_checklist import Deployment, persistent_redis, statuses  # noqa: F401 (fixture)
+from tests.service.test_coop_checklist import Deployment, statuses
 from tests.service.test_coop_env_node import node_reads
 
 READS_THE_DATABASE = ('sample_orgs', 'default_passwords', 'staging_seed', 'pending_migrations')
 
 
+@pytest.fixture(scope='module')
+def redis_port():
+    with live.redis_server(*live.PERSISTENT) as port:
+        yield port
+
+
 @pytest.fixture
-def deployment(tmp_path, scratch_db, persistent_redis):  # noqa: F811
-    return Deployment(tmp_path, scratch_db(), persistent_redis)
+def deployment(tmp_path, scratch_db, redis_port):
+    return Deployment(tmp_path, scratch_db(), redis_port)
 
 
 # NODE_ENV lines as an operator may write them; Coop is in production mode only when Node reads
@@ -39,15 +45,14 @@ def test_node_env_is_compared_as_coop_compares_it(deployment):
 
 
 @pytest.mark.parametrize('database', ['empty', 'tables_without_migrations'])
-def test_a_database_that_is_not_coops_fails_every_check_that_reads_it(tmp_path, scratch_db, persistent_redis,
-                                                                        database):
+def test_a_database_that_is_not_coops_fails_every_check_that_reads_it(tmp_path, scratch_db, redis_port, database):
     dbname = scratch_db(schema=False)
     if database == 'tables_without_migrations':
         with pg_connect(dbname) as conn:
             coop_schema.create(conn)
             conn.execute('DELETE FROM public."SequelizeMeta"')
     # The env files name this database, as a wrong DATABASE_NAME would.
-    result = Deployment(tmp_path, dbname, persistent_redis).run(fail_on='fail')
+    result = Deployment(tmp_path, dbname, redis_port).run(fail_on='fail')
     checks = dict((c['id'], c) for c in result['checks'])
     assert result['failed'] and result['headline'].startswith('NOT READY FOR GO-LIVE: ')
     assert checks['postgres_reachable']['status'] == 'pass'
@@ -88,9 +93,9 @@ def test_a_development_install_is_not_ready_unless_declared_a_demo(deployment):
     assert broken['failed'] and statuses(broken)['ui_url'] == 'fail'
 
 
-def test_the_role_fails_a_development_install_and_reports_a_demo(tmp_path, scratch_db, persistent_redis):  # noqa: F811
+def test_the_role_fails_a_development_install_and_reports_a_demo(tmp_path, scratch_db, redis_port):
     dbname = scratch_db()
-    live.write_env(tmp_path / 'server.env', live.server_env(dbname, persistent_redis, **DEVELOPMENT))
+    live.write_env(tmp_path / 'server.env', live.server_env(dbname, redis_port, **DEVELOPMENT))
     live.write_env(tmp_path / 'db.env', live.db_env(dbname))
     live.write_env(tmp_path / 'client.env', LOCAL_CLIENT)
     inventory = tmp_path / 'inventory.yml'

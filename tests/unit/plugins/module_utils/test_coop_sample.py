@@ -22,5 +22,5 @@ def test_history_rows_are_counted_where_they_go():
     assert uncounted == ['update_action_versions_view on public.actions', 'versioning_trigger on public.rules_and_actions',
                          'audit on public.orgs']
     assert counts['public.rule_history'] == 2
-    _, kept, _ = trigger_effects({'public.actions': 4}, triggers, tables)
+    kept = trigger_effects({'public.actions': 4}, triggers, tables)[1]
     assert kept == {'public.actions_history': 4}
