@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import uuid
 
 import pytest
@@ -77,10 +78,8 @@ def pg_dump(dbname):
     return '\n'.join(line for line in out.splitlines() if not line.startswith(('\\restrict', '\\unrestrict')))
 
 
-def run_module(name, args, check=False, diff=False, env=None):
-    """Run plugins/modules/<name>.py as Ansible would and return its JSON result.
-
-    The result has 'failed': True when the module failed."""
+def start_module(name, args, check=False, diff=False, env=None):
+    """Start plugins/modules/<name>.py as Ansible would, its arguments on stdin; returns the process."""
     module_args = dict(args)
     module_args['_ansible_check_mode'] = check
     module_args['_ansible_diff'] = diff
@@ -89,15 +88,31 @@ def run_module(name, args, check=False, diff=False, env=None):
     payload = json.dumps({'ANSIBLE_MODULE_ARGS': module_args})
     child_env = dict(os.environ, PYTHONPATH=COLLECTIONS)
     child_env.update(env or {})
-    proc = subprocess.run([sys.executable, '-m', 'ansible_collections.roost.coop.plugins.modules.%s' % name],
-                          input=payload, capture_output=True, text=True, env=child_env, cwd=ROOT, check=False)
+    with tempfile.TemporaryFile('w+') as stdin:
+        stdin.write(payload)
+        stdin.seek(0)
+        return subprocess.Popen([sys.executable, '-m', 'ansible_collections.roost.coop.plugins.modules.%s' % name],
+                                stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=child_env, cwd=ROOT)
+
+
+def module_result(name, proc, timeout=None):
+    """Wait for a module started by start_module and return its JSON result ('failed': True when it failed)."""
+    stdout, stderr = proc.communicate(timeout=timeout)
     try:
-        result = json.loads(proc.stdout)
+        result = json.loads(stdout)
     except ValueError:
         raise AssertionError('module %s printed no JSON (rc %s):\nstdout: %s\nstderr: %s'
-                             % (name, proc.returncode, proc.stdout, proc.stderr))
-    result['_stderr'] = proc.stderr
+                             % (name, proc.returncode, stdout, stderr))
+    result['_stderr'] = stderr
     return result
+
+
+def run_module(name, args, check=False, diff=False, env=None):
+    """Run plugins/modules/<name>.py as Ansible would and return its JSON result.
+
+    The result has 'failed': True when the module failed."""
+    return module_result(name, start_module(name, args, check=check, diff=diff, env=env))
 
 
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')

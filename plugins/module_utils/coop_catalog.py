@@ -11,6 +11,8 @@ __metaclass__ = type
 
 import difflib
 import json
+import math
+import re
 from collections import namedtuple
 
 try:
@@ -118,38 +120,31 @@ def _bounds(setting):
     return '%s to %s' % (setting.minimum, setting.maximum)
 
 
-def _coerce(setting, value):
-    """Normalised value, or raise ValueError with a message naming the fix."""
-    key = setting.key
-    if value is None:
-        if setting.nullable:
-            return None
-        raise ValueError('%s cannot be null; set %s' % (
-            key, 'true or false' if setting.type == 'bool' else 'an integer from %s' % _bounds(setting)))
-    if setting.type == 'bool':
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in TRUE_STRINGS + FALSE_STRINGS:
-            return value.strip().lower() in TRUE_STRINGS
-        raise ValueError('%s must be true or false, got %r' % (key, value))
-    if setting.type == 'int':
-        number = value
-        if isinstance(value, str) and value.strip().lstrip('-').isdigit():
-            number = int(value.strip())
-        if isinstance(value, float) and value.is_integer():
-            number = int(value)
-        if isinstance(number, bool) or not isinstance(number, int):
-            raise ValueError('%s must be an integer from %s, got %r' % (key, _bounds(setting), value))
-        if not setting.minimum <= number <= setting.maximum:
-            raise ValueError('%s must be from %s, got %s' % (key, _bounds(setting), number))
-        return number
-    if setting.type == 'url':
-        return _url(setting, value)
-    if setting.type == 'text':
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError('%s must be a non-empty string (or null to clear it)' % key)
+def _bool(setting, value):
+    if isinstance(value, bool):
         return value
-    return _json_object(setting, value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_STRINGS + FALSE_STRINGS:
+        return value.strip().lower() in TRUE_STRINGS
+    raise ValueError('%s must be true or false, got %r' % (setting.key, value))
+
+
+def _int(setting, value):
+    number = value
+    if isinstance(value, str) and INTEGER.match(value):
+        number = int(value)
+    if isinstance(value, float) and value.is_integer():
+        number = int(value)
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ValueError('%s must be an integer from %s, got %r' % (setting.key, _bounds(setting), value))
+    if not setting.minimum <= number <= setting.maximum:
+        raise ValueError('%s must be from %s, got %s' % (setting.key, _bounds(setting), number))
+    return number
+
+
+def _text(setting, value):
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError('%s must be a non-empty string (or null to clear it)' % setting.key)
+    return value
 
 
 def _url(setting, value):
@@ -182,6 +177,46 @@ def _json_object(setting, value):
         if bad:
             raise ValueError('%s: header values must be strings; quote the value of %s'
                              % (key, ', '.join(bad)))
+    return value
+
+
+# One validator per catalog type; each returns the normalised value or raises ValueError naming the key.
+COERCE = {'bool': _bool, 'int': _int, 'url': _url, 'text': _text, 'json_object': _json_object, 'headers': _json_object}
+INTEGER = re.compile(r'\s*[-+]?[0-9]+\s*\Z')
+
+
+def _unstorable(where, value):
+    """Raise ValueError naming where a value holds what PostgreSQL text or jsonb cannot store.
+
+    Only the place is named, never the value: header values are secrets."""
+    if isinstance(value, str):
+        if '\x00' in value:
+            raise ValueError('%s contains a NUL character (\\0), which PostgreSQL cannot store; remove it' % where)
+        try:
+            value.encode('utf-8')
+        except UnicodeEncodeError:
+            raise ValueError('%s is not valid Unicode text (it holds a lone surrogate); write it as UTF-8' % where)
+    elif isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+        raise ValueError('%s is %s, which JSON cannot hold; use a finite number or a string' % (where, value))
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            _unstorable('%s key %s' % (where, json.dumps(str(name))[:40]), name)
+            _unstorable('%s[%s]' % (where, json.dumps(str(name))[:40]), item)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _unstorable('%s[%d]' % (where, index), item)
+
+
+def _coerce(setting, value):
+    """Normalised value, or raise ValueError with a message naming the key and the fix."""
+    key = setting.key
+    if value is None:
+        if setting.nullable:
+            return None
+        raise ValueError('%s cannot be null; set %s' % (
+            key, 'true or false' if setting.type == 'bool' else 'an integer from %s' % _bounds(setting)))
+    value = COERCE[setting.type](setting, value)
+    _unstorable(key, value)
     return value
 
 

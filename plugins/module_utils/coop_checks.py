@@ -7,9 +7,10 @@ Facts (a dict; a missing or None part means "not gathered"):
   env        {'server': {..} | None, 'db': {..} | None, 'client': {..} | None}  parsed env files
   files      [{'kind', 'path', 'exists', 'mode', 'error'}]                    the env files given
   ncmec_approved  bool  (live CyberTipline reporting approved by NCMEC for this deployment)
+  demo       bool  (the inventory declares a demo or test install, never to go live)
   processes  {'api': int, 'worker': int | None}  Coop processes sharing the database
   postgres   {'reachable', 'error', 'target', 'max_connections', 'reserved_connections',
-              'migrations' (names or None), 'sample_orgs' [{id, name}],
+              'missing_tables' (of COOP_TABLES), 'migrations' (names or None), 'sample_orgs' [{id, name}],
               'default_password_users' [{id, email, org_id}] | None (bcrypt missing),
               'query_error' (set when connected but the reads failed)}
   redis      {'reachable', 'error', 'target', 'config' {name: value} | None, 'config_error'}
@@ -53,6 +54,10 @@ MIN_PASSWORD_LENGTH = 12
 SENDERS = ('NOREPLY_EMAIL', 'SUPPORT_EMAIL', 'TEAM_EMAIL')
 EXAMPLE_DOMAINS = ('example.com', 'example.org', 'example.net', 'example', 'localhost', 'test', 'invalid')
 LOCAL_HOSTS = ('localhost', '127.0.0.1', '::1', '0.0.0.0')
+# Tables every migrated Coop database has and the database checks read (coop-facts 4, 6).
+COOP_TABLES = ('public.orgs', 'public.users', 'public."SequelizeMeta"')
+# Without these a report proves nothing about go-live.
+ESSENTIAL = ('node_env', 'postgres_reachable', 'coop_schema')
 ADAPTERS = catalog.VARS['server']['WAREHOUSE_ADAPTER'].choices
 
 CHECKS = []
@@ -96,10 +101,33 @@ def blocking(results, fail_on):
 SEVERITY = {FAIL: 0, WARN: 1, PASS: 2, SKIP: 3}
 
 
-def table(results):
-    """Lines of a table people read at a glance: worst first, the remedy under each problem."""
+def headline(results, demo=False, partial=False):
+    """One line that says whether the install may go live: READY FOR GO-LIVE only when no check
+    failed, every check ran, Coop runs in production mode and the inventory declares no demo."""
+    counts = summary(results)
+    found = []
+    if counts['failed']:
+        found.append('%d failed (%s)' % (len(counts['failed']), _names(counts['failed'])))
+    if counts['warned']:
+        found.append('%d to review (%s)' % (len(counts['warned']), _names(counts['warned'])))
+    found = '; '.join(found)
+    if demo:
+        return 'DEMO INSTALL, NOT FOR GO-LIVE (coop_demo: true)%s' % (': ' + found if found else '')
+    if counts['failed']:
+        return 'NOT READY FOR GO-LIVE: ' + found
+    if partial:
+        return 'PARTIAL CHECK, NOT A GO-LIVE VERDICT: %d checks ran%s' % (counts['total'], ': ' + found if found else '')
+    unchecked = [r['id'] for r in results if r['id'] in ESSENTIAL and r['status'] == SKIP]
+    if unchecked:
+        return 'NOT READY FOR GO-LIVE: not checked: %s%s' % (_names(unchecked), '; ' + found if found else '')
+    return 'READY FOR GO-LIVE' + (': ' + found if found else '')
+
+
+def table(results, title=None):
+    """Lines of a table people read at a glance: the headline, then worst first, the remedy under each problem."""
     width = max([len(r['id']) for r in results] + [5])
-    lines = ['%-4s  %-*s  %s' % ('STAT', width, 'check', 'detail')]
+    lines = [title] if title else []
+    lines.append('%-4s  %-*s  %s' % ('STAT', width, 'check', 'detail'))
     for r in sorted(results, key=lambda item: SEVERITY[item['status']]):
         lines.append('%-4s  %-*s  %s' % (r['status'].upper(), width, r['id'], r['detail']))
         if r['remedy'] and r['status'] in (FAIL, WARN):
@@ -119,6 +147,20 @@ def _env(facts, kind):
 
 def _set(env, name):
     return env is not None and env.get(name, '') != ''
+
+
+def production(server):
+    """Coop's own test, NODE_ENV === 'production': exact, so 'Production' or ' production' is development."""
+    return server.get('NODE_ENV') == 'production'
+
+
+def _shown(value):
+    """A value of a non-secret setting for a detail: quoted when it is short, else only its length."""
+    if value is None:
+        return 'unset'
+    if len(value) <= 24 and all(' ' <= ch < '\x7f' for ch in value):
+        return repr(str(value))
+    return 'a %d-character value' % len(value)
 
 
 def _lower(env, name, default=''):
@@ -285,14 +327,18 @@ def check_ui_url(facts):
     parts = urlsplit(url)
     if parts.scheme not in ('http', 'https') or not parts.hostname:
         return FAIL, 'UI_URL %s is not an http(s) URL' % url, 'set coop_ui_url to an origin such as https://coop.example.org'
-    if _lower(server, 'NODE_ENV') != 'production':
-        return PASS, 'UI_URL is %s (NODE_ENV is not production, see node_env)' % url, ''
-    if parts.hostname.lower() in LOCAL_HOSTS:
-        return FAIL, 'UI_URL %s points at this machine; SAML callbacks and invite links would too' % url, \
-            'set coop_ui_url to the public origin of the deployment'
-    if parts.scheme != 'https':
+    local = parts.hostname.lower() in LOCAL_HOSTS
+    if production(server) and parts.scheme != 'https' and not local:
         return FAIL, 'UI_URL %s is plain http while NODE_ENV=production makes session cookies Secure: ' \
             'browsers drop them and logins fail' % url, 'serve Coop over https and set coop_ui_url to the https origin'
+    if facts.get('demo'):
+        return PASS, 'UI_URL is %s (demo install)' % url, ''
+    if local:
+        return FAIL, 'UI_URL %s points at this machine; SAML callbacks and invite links would too' % url, \
+            'set coop_ui_url to the public https origin of the deployment (coop_demo: true for a demo install)'
+    if parts.scheme != 'https':
+        return FAIL, 'UI_URL %s is plain http: logins and API keys would cross the network in clear text' % url, \
+            'serve Coop over https and set coop_ui_url to the https origin (coop_demo: true for a demo install)'
     return PASS, 'UI_URL is %s' % url, ''
 
 
@@ -301,11 +347,16 @@ def check_node_env(facts):
     server = _env(facts, 'server')
     if server is None:
         return _missing('server')
-    value = server.get('NODE_ENV', '')
-    if value.strip().lower() == 'production':
+    value = server.get('NODE_ENV')
+    if production(server):
         return PASS, 'NODE_ENV=production', ''
-    return WARN, 'NODE_ENV is %s: GraphQL introspection is on and session cookies are not Secure' % (value or 'unset'), \
-        'set coop_node_env: production once Coop is served over https'
+    if facts.get('demo'):
+        return PASS, 'NODE_ENV is %s: demo install (coop_demo: true), not for go-live' % _shown(value), ''
+    near = value is not None and value.strip().lower() == 'production'
+    return FAIL, 'NODE_ENV is %s%s: Coop runs in development mode (GraphQL introspection on, session cookies ' \
+        'not Secure), which is not ready for go-live' % (_shown(value), ', not exactly \'production\'' if near else ''), \
+        'set coop_node_env: production (lower case, nothing around it) once Coop is served over https; ' \
+        'for a demo or test install set coop_demo: true'
 
 
 @check('client_ui_url', 'Client VITE_UI_URL agrees with UI_URL')
@@ -362,7 +413,11 @@ def check_email_domains(facts):
 
 # ---- the staging seed -----------------------------------------------------------------------
 
-def _postgres(facts, *needs):
+def _postgres(facts, needs=(), schema=True):
+    """(the postgres facts, None), or (None, the result to return) when the check cannot judge.
+
+    With schema, a database that is not a migrated Coop database fails the check: the tables it
+    reads are missing, and their absence must not read as "nothing bad found"."""
     pg = facts.get('postgres')
     if not pg:
         return None, (SKIP, 'PostgreSQL was not checked', 'pass server_env')
@@ -374,12 +429,26 @@ def _postgres(facts, *needs):
         return None, (WARN, 'connected, but reading the database failed: %s' % pg['query_error'],
                       'let the server\'s database user read public.orgs, public.users and public."SequelizeMeta", '
                       'then rerun the checklist')
+    if schema and not_coop(pg):
+        return None, (FAIL, 'cannot be checked: %s is not a migrated Coop database' % pg.get('target', 'the database'),
+                      'fix coop_schema first (DATABASE_NAME, or run the migrations)')
     return pg, None
+
+
+def not_coop(pg):
+    """Why the database read is not a migrated Coop database, or '' (also when that was not read)."""
+    if 'missing_tables' not in pg or 'migrations' not in pg:
+        return ''
+    if pg['missing_tables']:
+        return 'it has no %s' % _names(pg['missing_tables'])
+    if not [name for name in pg['migrations'] or [] if seed_env(name) is None]:
+        return 'public."SequelizeMeta" records no migration'
+    return ''
 
 
 @check('sample_orgs', 'Sample orgs of the staging seed are gone')
 def check_sample_orgs(facts):
-    pg, skipped = _postgres(facts, 'sample_orgs')
+    pg, skipped = _postgres(facts, ('sample_orgs',))
     if skipped:
         return skipped
     orgs = [org for org in pg.get('sample_orgs') or [] if org['id'] in SAMPLE_ORGS]
@@ -391,7 +460,7 @@ def check_sample_orgs(facts):
 
 @check('default_passwords', 'No user logs in with a known default password')
 def check_default_passwords(facts):
-    pg, skipped = _postgres(facts, 'default_password_users')
+    pg, skipped = _postgres(facts, ('default_password_users',))
     if skipped:
         return skipped
     users = pg.get('default_password_users')
@@ -406,13 +475,10 @@ def check_default_passwords(facts):
 
 @check('staging_seed', 'Migrations ran with --env prod, not the staging seed')
 def check_staging_seed(facts):
-    pg, skipped = _postgres(facts, 'migrations', 'sample_orgs')
+    pg, skipped = _postgres(facts, ('migrations', 'sample_orgs'))
     if skipped:
         return skipped
-    names = pg.get('migrations')
-    if names is None:
-        return SKIP, 'public."SequelizeMeta" does not exist: no migration has run', 'see pending_migrations'
-    seeds = [name for name in names if seed_env(name) == 'staging']
+    seeds = [name for name in pg.get('migrations') or [] if seed_env(name) == 'staging']
     if not seeds:
         return PASS, 'no staging seed is recorded', ''
     if any(org['id'] in SAMPLE_ORGS for org in pg.get('sample_orgs') or []):
@@ -482,6 +548,23 @@ def check_postgres_reachable(facts):
                       'check DATABASE_HOST/PORT/NAME/USER/PASSWORD in server.env, pg_hba.conf and the firewall')
 
 
+@check('coop_schema', 'The database is a migrated Coop database')
+def check_coop_schema(facts):
+    pg, skipped = _postgres(facts, ('missing_tables', 'migrations'), schema=False)
+    if skipped:
+        return skipped
+    why = not_coop(pg)
+    if why:
+        server = _env(facts, 'server') or {}
+        return FAIL, '%s: %s, so it is not a migrated Coop database and the seed, password and migration checks ' \
+            'cannot run' % (pg.get('target', 'the database'), why), \
+            'point DATABASE_NAME in server.env (and API_SERVER_DATABASE_NAME in db.env) at Coop\'s database%s; ' \
+            'if it is Coop\'s, run the migrations (roost.coop.migrations role: db:update --db api-server-pg --env prod)' \
+            % ('' if server.get('DATABASE_NAME') else ' (unset, Coop uses "development")')
+    count = len([name for name in pg['migrations'] if seed_env(name) is None])
+    return PASS, 'Coop\'s tables exist and %d migrations are recorded' % count, ''
+
+
 @check('redis_reachable', 'Redis reachable (with AUTH when a password is set)')
 def check_redis_reachable(facts):
     return _connected(facts, 'redis', 'PING answered by',
@@ -525,7 +608,7 @@ def check_pending_migrations(facts):
         return SKIP, 'no release directory was given', 'pass release_dir to compare its scripts with the database'
     if release.get('error'):
         return FAIL, release['error'], 'point release_dir at the Coop release (it has db/src/scripts or build/scripts)'
-    pg, skipped = _postgres(facts, 'migrations')
+    pg, skipped = _postgres(facts, ('migrations',))
     if skipped:
         return skipped
     todo = pending_scripts(release.get('scripts') or [], pg.get('migrations') or [])
@@ -570,7 +653,7 @@ def _redis_config(facts, name, wanted, why, remedy):
 @check('pg_connections', 'PostgreSQL max_connections covers Coop\'s pools')
 def check_pg_connections(facts):
     server = _env(facts, 'server')
-    pg, skipped = _postgres(facts, 'max_connections')
+    pg, skipped = _postgres(facts, ('max_connections',), schema=False)
     if skipped:
         return skipped
     if server is None or pg.get('max_connections') is None:

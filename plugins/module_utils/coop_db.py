@@ -159,6 +159,40 @@ def connect(module, autocommit=False):
     return conn
 
 
+def abort(conn):
+    """End the transaction without committing and close. A lost connection has nothing left to roll
+    back (the server ended the transaction), so its second error is not raised over the first."""
+    try:
+        conn.rollback()
+    except psycopg.Error:
+        pass
+    finally:
+        conn.close()
+
+
+def failure(conn, exc):
+    """Message for a database error inside the transaction: the first cause, and that nothing changed."""
+    lost = ' (the connection was lost; the server rolled the transaction back)' if conn.broken else ''
+    return 'database error, nothing was changed%s: %s' % (lost, error_text(exc))
+
+
+def finish(module, conn):
+    """Commit, or roll back in check mode, then close. A commit whose connection is lost may or may
+    not have been applied, so the message says so instead of "nothing was changed"."""
+    try:
+        if module.check_mode:
+            conn.rollback()
+        else:
+            conn.commit()
+    except psycopg.Error as exc:
+        if module.check_mode or not conn.broken:
+            module.fail_json(msg=failure(conn, exc))
+        module.fail_json(msg='the connection to PostgreSQL was lost while committing (%s): the changes may or may '
+                             'not be saved; rerun the task, it changes only what still differs' % error_text(exc))
+    finally:
+        conn.close()
+
+
 def _first_line(exc):
     text = str(exc).strip()
     return text.splitlines()[0] if text else exc.__class__.__name__

@@ -80,8 +80,12 @@ def password_users(cursor, org_ids=None):
 
 
 def org_tables(cursor):
-    """[(schema, table)] of the tables with an org_id column, children before the tables
-    their foreign keys point to, so deleting in this order never trips a non-cascading FK.
+    """([(schema, table)] of the tables with an org_id column in the order to delete them, and the
+    triggers that fire on those deletes, see delete_triggers).
+
+    Children come before the tables their foreign keys point to, so deleting in this order never
+    trips a non-cascading FK; a versioned table comes before its history table, so the history rows
+    its trigger writes for the deleted rows are deleted too.
 
     Read from pg_catalog, not information_schema: the latter hides tables the user has no
     privilege on, whose rows would silently stay; here their DELETE fails and rolls back.
@@ -98,7 +102,61 @@ def org_tables(cursor):
         "JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace "
         "WHERE k.contype = 'f' AND k.conrelid <> k.confrelid")
     edges = [((row[0], row[1]), (row[2], row[3])) for row in cursor.fetchall()]
-    return delete_order(tables, edges)
+    triggers = delete_triggers(cursor, tables + [ORGS])
+    edges.extend((t['table'], t['history']) for t in triggers if t['history'])
+    return delete_order(tables, edges), triggers
+
+
+ORGS = ('public', 'orgs')
+# Coop versions rules, actions, policies, item types and routing rules with the temporal_tables
+# trigger function versioning(sys_period, history_table, ...): each deleted row is copied into
+# history_table (its second argument) by a BEFORE DELETE row trigger.
+VERSIONING = 'versioning'
+
+
+def delete_triggers(cursor, tables):
+    """[{'table', 'name', 'history'}] of the enabled triggers that fire on DELETE of tables or of the
+    tables their foreign keys cascade to; 'history' is the (schema, table) a versioning row trigger
+    copies deleted rows into, else None."""
+    cursor.execute(
+        "WITH RECURSIVE reached(oid) AS ("
+        " SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+        " UNION SELECT k.conrelid FROM pg_constraint k JOIN reached r ON k.confrelid = r.oid"
+        " WHERE k.contype = 'f' AND k.confdeltype = 'c') "
+        "SELECT n.nspname, c.relname, t.tgname, hn.nspname, h.relname FROM reached r "
+        "JOIN pg_trigger t ON t.tgrelid = r.oid JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_proc p ON p.oid = t.tgfoid "
+        "LEFT JOIN LATERAL (SELECT to_regclass((string_to_array(encode(t.tgargs, 'escape'), '\\000'))[2]) AS oid "
+        " WHERE p.proname = %s AND t.tgnargs >= 2 AND (t.tgtype & 1) = 1) v ON true "
+        "LEFT JOIN pg_class h ON h.oid = v.oid LEFT JOIN pg_namespace hn ON hn.oid = h.relnamespace "
+        "WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 8) = 8 ORDER BY 1, 2, 3",
+        ([schema for schema, _table in tables], [table for _schema, table in tables], VERSIONING))
+    return [{'table': (row[0], row[1]), 'name': row[2], 'history': (row[3], row[4]) if row[4] else None}
+            for row in cursor.fetchall()]
+
+
+def label(table):
+    return '%s.%s' % table
+
+
+def trigger_effects(counts, triggers, tables):
+    """What the triggers do while the rows in counts ({'schema.table': rows}, public.orgs included)
+    are deleted, as (counts with the history rows written and then deleted, {history table: rows}
+    written that stay because the table has no org_id, [triggers whose writes are not counted])."""
+    deleted, kept, uncounted = dict(counts), {}, []
+    wanted = set(tables)
+    for trigger in triggers:
+        source, history = trigger['table'], trigger['history']
+        if history is None or (source not in wanted and source != ORGS):
+            # Statement triggers, other functions, and rows removed by ON DELETE CASCADE.
+            uncounted.append('%s on %s' % (trigger['name'], label(source)))
+            continue
+        rows = counts.get(label(source), 0)
+        if rows:
+            into = deleted if history in wanted else kept
+            into[label(history)] = into.get(label(history), 0) + rows
+    return deleted, kept, uncounted
 
 
 def delete_order(tables, edges):

@@ -22,9 +22,15 @@ description:
     client C(VITE_UI_URL) agrees with C(UI_URL); email senders set, not examples, same domain as
     the UI; staging seed sample orgs, default-password users and the seed's record in
     C(SequelizeMeta); C(NCMEC_ENV=production) without approval; warehouse/analytics adapters;
-    PostgreSQL, Redis, Scylla and ClickHouse reachable; pending migrations of a release; Redis
+    PostgreSQL, Redis, Scylla and ClickHouse reachable; the database is a migrated Coop database
+    (C(public.orgs), C(public.users) and C(SequelizeMeta) with recorded migrations, else
+    the checks that read it fail too); pending migrations of a release; Redis
     C(appendonly yes) and C(maxmemory-policy noeviction); C(max_connections) against Coop's pool
     sizes; error details and localhost URIs off; server and migrator on the same database."
+  - "The verdict is RV(headline): C(READY FOR GO-LIVE) only when no check failed, all checks ran,
+    C(NODE_ENV) is exactly C(production) (Coop compares C(=== 'production')) and O(demo) is off.
+    A development install (C(NODE_ENV) not C(production)) fails C(node_env), and a C(localhost)
+    or plain C(http) C(UI_URL) fails C(ui_url), unless O(demo) declares a demo install."
   - Read-only, it never changes anything and always reports C(changed=false).
   - Secret values are never part of the result; details name the variables only.
 author: roost.coop developers (@roostorg)
@@ -64,6 +70,14 @@ options:
         C(NCMEC_ENV=production) fails the C(ncmec_env) check.
     type: bool
     default: false
+  demo:
+    description:
+      - The install is a demo or test install that never goes live (the local deploy, CI).
+      - Then a development C(NODE_ENV) and a C(localhost) or C(http) C(UI_URL) pass, and
+        RV(headline) says C(DEMO INSTALL, NOT FOR GO-LIVE) instead of a go-live verdict.
+      - Production mode over plain C(http) on a non-local host still fails C(ui_url) (logins cannot work).
+    type: bool
+    default: false
   app_processes:
     description: Number of Coop API server processes that share the database (all app hosts).
     type: int
@@ -98,7 +112,7 @@ options:
       - "Ids, in the checklist's order: C(env_files), C(required_settings), C(secrets_present),
         C(secrets_not_placeholders), C(secrets_length), C(ui_url), C(node_env), C(client_ui_url),
         C(email_senders), C(email_domains), C(sample_orgs), C(default_passwords), C(staging_seed),
-        C(ncmec_env), C(warehouse_adapter), C(postgres_reachable), C(redis_reachable),
+        C(ncmec_env), C(warehouse_adapter), C(postgres_reachable), C(coop_schema), C(redis_reachable),
         C(scylla_reachable), C(clickhouse_reachable), C(pending_migrations), C(redis_persistence),
         C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees)."
     type: list
@@ -147,13 +161,21 @@ checks:
     status: {description: "C(pass), C(warn), C(fail) or C(skip).", type: str}
     detail: {description: What was found (never a secret value)., type: str}
     remedy: {description: How to fix it; empty when the check passed., type: str}
+headline:
+  description:
+    - The verdict in one line, also the first line of RV(report).
+    - "C(READY FOR GO-LIVE), C(NOT READY FOR GO-LIVE: ...), C(DEMO INSTALL, NOT FOR GO-LIVE ...) with
+      O(demo), or C(PARTIAL CHECK, NOT A GO-LIVE VERDICT ...) when O(checks) selects some checks."
+  returned: always
+  type: str
+  sample: "NOT READY FOR GO-LIVE: 1 failed (sample_orgs)"
 summary:
   description: Counts per status, plus the ids that failed and warned.
   returned: always
   type: dict
-  sample: {pass: 20, warn: 1, fail: 1, skip: 3, total: 25, failed: [sample_orgs], warned: [node_env]}
+  sample: {pass: 21, warn: 1, fail: 1, skip: 3, total: 26, failed: [sample_orgs], warned: [email_domains]}
 report:
-  description: The checks as lines of a table for people, failures first.
+  description: RV(headline), then the checks as lines of a table for people, failures first.
   returned: always
   type: list
   elements: str
@@ -230,16 +252,17 @@ def gather_postgres(module, server):
     except coop_db.psycopg.Error as exc:
         fact['query_error'] = coop_db.error_text(exc)
     finally:
-        conn.rollback()
-        conn.close()
+        coop_db.abort(conn)
     return fact
 
 
 def read_database(cur, fact, passwords):
-    cur.execute("SELECT current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int, "
-                "to_regclass('public.\"SequelizeMeta\"') IS NOT NULL, to_regclass('public.orgs') IS NOT NULL, "
-                "to_regclass('public.users') IS NOT NULL")
-    fact['max_connections'], fact['reserved_connections'], has_meta, has_orgs, has_users = cur.fetchone()
+    cur.execute("SELECT current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int")
+    fact['max_connections'], fact['reserved_connections'] = cur.fetchone()
+    cur.execute('SELECT name FROM unnest(%s::text[]) WITH ORDINALITY AS t(name, n) WHERE to_regclass(name) IS NULL ORDER BY n',
+                (list(coop_checks.COOP_TABLES),))
+    fact['missing_tables'] = [row[0] for row in cur.fetchall()]
+    has_orgs, has_users, has_meta = [name not in fact['missing_tables'] for name in coop_checks.COOP_TABLES]
     migrations = None
     if has_meta:
         cur.execute('SELECT name FROM public."SequelizeMeta" ORDER BY name')
@@ -351,6 +374,7 @@ def gather(module):
         'env': env,
         'files': files,
         'ncmec_approved': module.params['ncmec_live_reporting_approved'],
+        'demo': module.params['demo'],
         'processes': {'api': module.params['app_processes'], 'worker': module.params['worker_processes'],
                       'jobs': module.params['job_processes']},
         'postgres': gather_postgres(module, server),
@@ -370,6 +394,7 @@ def main():
         release_dir=dict(type='path'),
         fail_on=dict(type='str', default='fail', choices=['fail', 'warn', 'never']),
         ncmec_live_reporting_approved=dict(type='bool', default=False),
+        demo=dict(type='bool', default=False),
         app_processes=dict(type='int', default=1),
         worker_processes=dict(type='int'),
         job_processes=dict(type='int', default=1),
@@ -388,15 +413,19 @@ def main():
     if module.params['job_processes'] < 0:
         module.fail_json(msg='job_processes must be 0 or more (the number of one-shot jobs that can run at once)')
 
-    results = coop_checks.run(gather(module), only=module.params['checks'])
+    only = module.params['checks']
+    results = coop_checks.run(gather(module), only=only)
     summary = coop_checks.summary(results)
-    report = coop_checks.table(results)
+    headline = coop_checks.headline(results, demo=module.params['demo'],
+                                    partial=bool(only) and set(only) != set(coop_checks.ids()))
+    output = dict(changed=False, checks=results, summary=summary, headline=headline,
+                  report=coop_checks.table(results, title=headline))
     blocking = coop_checks.blocking(results, module.params['fail_on'])
     if blocking:
-        module.fail_json(msg='go-live checklist: %s (fail_on=%s); see each check\'s remedy'
-                         % (', '.join('%s %s' % (r['id'], r['status']) for r in blocking), module.params['fail_on']),
-                         changed=False, checks=results, summary=summary, report=report)
-    module.exit_json(changed=False, checks=results, summary=summary, report=report)
+        module.fail_json(msg='%s; blocking under fail_on=%s: %s; see each check\'s remedy'
+                         % (headline, module.params['fail_on'], ', '.join('%s %s' % (r['id'], r['status']) for r in blocking)),
+                         **output)
+    module.exit_json(**output)
 
 
 if __name__ == '__main__':

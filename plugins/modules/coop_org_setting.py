@@ -151,7 +151,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
-    all_orgs, connect, coop_db_argument_spec, error_text, existing_columns, find_orgs, json_param, psycopg, sql)
+    abort, all_orgs, connect, coop_db_argument_spec, existing_columns, failure, find_orgs, finish, json_param,
+    psycopg, sql)
 
 ROW_MISSING = 'absent'
 
@@ -397,21 +398,17 @@ def main():
     conn = connect(module)
     try:
         results = apply(module, conn, targets)
-        if module.check_mode:
-            conn.rollback()
-        else:
-            conn.commit()
     except catalog.SettingsError as exc:
-        conn.rollback()
+        abort(conn)
         module.fail_json(msg=str(exc), errors=exc.errors)
     except psycopg.Error as exc:
-        conn.rollback()
-        module.fail_json(msg='database error, nothing was changed: %s' % error_text(exc))
+        message = failure(conn, exc)
+        abort(conn)
+        module.fail_json(msg=message)
     except RuntimeError as exc:
-        conn.rollback()
+        abort(conn)
         module.fail_json(msg='database error, nothing was changed: %s' % exc)
-    finally:
-        conn.close()
+    finish(module, conn)
 
     changed = any(entry['changed'] for entry in results)
     result = dict(changed=changed, orgs=results)

@@ -20,6 +20,12 @@ description:
   - C(state=absent) deletes the target orgs and every row of every table with an C(org_id)
     column that belongs to them. The tables are discovered in the live database, deleted
     children first along their foreign keys.
+  - Coop copies each deleted row of a versioned table (rules, actions, policies, item types,
+    routing rules) into its history table with a trigger. Those history rows are deleted too when
+    the history table has an C(org_id) column (versioned tables are deleted before their history
+    tables); the others stay and are counted in RV(history_rows). Check mode predicts both from
+    the rows it counts. Other triggers that fire on the delete, whose writes are not counted, are
+    named in RV(uncounted_triggers).
   - C(state=locked) replaces the default-password users' hashes by the hash of a random secret
     nobody knows, so password login is impossible; orgs and users stay.
   - Either state also ends the sessions those users hold (their rows of C(public.session), where
@@ -92,10 +98,29 @@ orgs:
   elements: dict
   sample: [{id: e7c89ce7729, name: Test Org}]
 deleted_rows:
-  description: Rows deleted (or that would be, in check mode) per schema-qualified table.
+  description:
+    - Rows deleted (or that would be, in check mode) per schema-qualified table, including the
+      history rows Coop's versioning triggers write for the deleted rows into history tables with C(org_id).
   returned: when state is absent
   type: dict
   sample: {public.users: 2, public.orgs: 4}
+history_rows:
+  description:
+    - Rows Coop's versioning triggers write (or would write, in check mode) into history tables
+      without an C(org_id) column while the rows are deleted; they stay.
+    - Rows written into history tables with an C(org_id) column are deleted too and counted in RV(deleted_rows).
+  returned: when state is absent
+  type: dict
+  sample: {public.rules_and_actions_history: 3}
+uncounted_triggers:
+  description:
+    - Triggers that also fire on the delete and whose writes are not counted in check mode or in
+      the result, such as statement triggers that refresh views, and versioning of the rows that
+      C(ON DELETE CASCADE) removes from link tables.
+  returned: when state is absent
+  type: list
+  elements: str
+  sample: [update_action_versions_view on public.actions, versioning_trigger on public.rules_and_actions]
 locked_users:
   description: Users whose password was (or would be) made unusable.
   returned: when state is locked
@@ -209,22 +234,26 @@ def main():
                           other_default_password_users=[u for u in users if u['org_id'] not in target_ids])
             emails = sorted(u['email'] for u in mine)
             if state == 'absent':
-                tables = coop_sample.org_tables(cur) if target_ids else []
+                tables, triggers = coop_sample.org_tables(cur) if target_ids else ([], [])
                 cur.execute('SELECT id FROM public.users WHERE org_id = ANY(%s)', (target_ids,))
                 user_ids = [row[0] for row in cur.fetchall()]
                 before_rows = count_rows(cur, tables, target_ids) if target_ids else {}
                 if target_ids:
                     before_rows['public.orgs'] = len(target_ids)
-                result['deleted_rows'] = before_rows
+                # Check mode counts what the versioning triggers will write as the real run does.
+                result['deleted_rows'], result['history_rows'], result['uncounted_triggers'] = \
+                    coop_sample.trigger_effects(before_rows, triggers, tables)
                 result['changed'] = bool(target_ids)
                 result['ended_sessions'] = user_sessions(cur, user_ids)
                 result['diff'] = {'before': {'orgs': [label(o) for o in targets], 'rows': before_rows,
                                              'default_password_users': emails,
-                                             'sessions': result['ended_sessions']},
-                                  'after': {'orgs': [], 'rows': {}, 'default_password_users': [], 'sessions': 0}}
+                                             'sessions': result['ended_sessions'], 'history_rows': {}},
+                                  'after': {'orgs': [], 'rows': {}, 'default_password_users': [], 'sessions': 0,
+                                            'history_rows': result['history_rows']}}
                 if target_ids and not module.check_mode:
                     result['ended_sessions'] = user_sessions(cur, user_ids, end=True)
                     result['deleted_rows'] = delete_orgs(cur, tables, target_ids)
+                    result['history_rows'] = coop_sample.trigger_effects(result['deleted_rows'], triggers, tables)[1]
             else:
                 result['locked_users'] = mine
                 result['changed'] = bool(mine)
@@ -235,16 +264,13 @@ def main():
                 if mine and not module.check_mode:
                     lock_users(cur, mine)
                     result['ended_sessions'] = user_sessions(cur, user_ids, end=True)
-        if module.check_mode:
-            conn.rollback()
-        else:
-            conn.commit()
     except coop_db.psycopg.Error as exc:
-        conn.rollback()
-        module.fail_json(msg='nothing was changed: %s; if a foreign key from another org\'s rows blocks the '
-                             'delete, name that org in orgs or remove the reference first' % coop_db.error_text(exc))
-    finally:
-        conn.close()
+        message = coop_db.failure(conn, exc)
+        hint = '' if conn.broken else ('; if a foreign key from another org\'s rows blocks the delete, name that org '
+                                       'in orgs or remove the reference first')
+        coop_db.abort(conn)
+        module.fail_json(msg=message + hint)
+    coop_db.finish(module, conn)
     for ident in not_found:
         module.warn('no org has the id or name %r' % ident)
     if result['other_default_password_users']:

@@ -66,7 +66,8 @@ def test_clean_deployment_passes_every_check_and_changes_nothing(deployment):
         assert {k for k, v in found.items() if v == 'skip'} == ALWAYS_SKIPPED, found
         assert {v for k, v in found.items() if k not in ALWAYS_SKIPPED} == {'pass'}
         assert result['summary']['fail'] == 0 and result['summary']['warn'] == 0
-        assert result['report'][0].split() == ['STAT', 'check', 'detail']
+        assert result['report'][0] == result['headline'] == 'READY FOR GO-LIVE'
+        assert result['report'][1].split() == ['STAT', 'check', 'detail']
     assert pg_dump(deployment.dbname) == before
     text = json.dumps(result)
     assert deployment.session_secret not in text
@@ -82,7 +83,7 @@ ENV_BROKEN = [
     ('secrets_length', {'SESSION_SECRET': 'only-twenty-chars-xy'}, {}, {}, 'fail'),
     ('ui_url', {'UI_URL': 'http://coop.acme.org'}, {}, {}, 'fail'),
     ('ui_url', {'UI_URL': 'https://localhost'}, {}, {}, 'fail'),
-    ('node_env', {'NODE_ENV': 'development'}, {}, {}, 'warn'),
+    ('node_env', {'NODE_ENV': 'development'}, {}, {}, 'fail'),
     ('client_ui_url', {}, {}, {'VITE_UI_URL': 'https://staging.acme.org'}, 'fail'),
     ('email_senders', {'TEAM_EMAIL': 'team@example.com'}, {}, {}, 'fail'),
     ('email_domains', {'SUPPORT_EMAIL': 'help@mailhost.net'}, {}, {}, 'warn'),

@@ -185,3 +185,33 @@ def test_secret_strings_of_raw_input():
     assert catalog.secret_strings({'partial_items_request_headers': {'A': 5, 'B': None}}) == ['5']
     assert catalog.secret_strings({'appeal_callback_headers': 'not json'}) == ['not json']
     assert catalog.secret_strings(['not', 'a mapping']) == []
+
+
+# Input PostgreSQL or int() cannot take: each is refused before the database is touched, naming
+# the key, the place inside it and the problem (never the value of a header).
+UNSTORABLE = [
+    ({'moderator_safety_blur_level': '--3'}, "moderator_safety_blur_level must be an integer from 0 to 6, got '--3'"),
+    ({'moderator_safety_blur_level': '\u00b2'}, 'moderator_safety_blur_level must be an integer from 0 to 6'),
+    ({'moderator_safety_blur_level': '\u0663'}, 'moderator_safety_blur_level must be an integer from 0 to 6'),
+    ({'user_strike_ttl_days': '1_0'}, 'user_strike_ttl_days must be an integer from 1 to 3650'),
+    ({'appeal_callback_url': 'https://hooks.acme.org/a\x00b'}, 'appeal_callback_url contains a NUL character'),
+    ({'cert': '-----BEGIN CERTIFICATE-----\x00'}, 'cert contains a NUL character'),
+    ({'cert': 'pem \ud800'}, 'cert is not valid Unicode text'),
+    ({'appeal_callback_body': {'a': ['ok', 'x\x00']}}, 'appeal_callback_body["a"][1] contains a NUL character'),
+    ({'appeal_callback_body': '{"a": "\\u0000"}'}, 'appeal_callback_body["a"] contains a NUL character'),
+    ({'appeal_callback_body': {'n': float('nan')}}, 'appeal_callback_body["n"] is nan, which JSON cannot hold'),
+    ({'appeal_callback_headers': {'X-Token': 'secret\x00value'}}, 'appeal_callback_headers["X-Token"] contains a NUL'),
+    ({'partial_items_request_headers': {'X-A\x00': 'v'}}, 'partial_items_request_headers key "X-A\\u0000" contains'),
+]
+
+
+@pytest.mark.parametrize('settings,words', UNSTORABLE, ids=[str(n) for n in range(len(UNSTORABLE))])
+def test_unstorable_input_names_the_key_and_the_problem(settings, words):
+    message = error_of(settings)
+    assert words in message
+    assert 'invalid literal' not in message and 'secret' not in message.replace('secrets', '')
+
+
+def test_integer_strings_with_sign_and_spaces():
+    assert catalog.validate({'moderator_safety_blur_level': ' +3 '}) == {'moderator_safety_blur_level': 3}
+    assert 'must be from 0 to 6, got -3' in error_of({'moderator_safety_blur_level': '-3'})

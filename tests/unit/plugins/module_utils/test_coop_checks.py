@@ -37,7 +37,7 @@ BASELINE = {
     'ncmec_approved': False,
     'processes': {'api': 2, 'worker': None},
     'postgres': {'reachable': True, 'target': 'database coop on db.internal:5432 as coop', 'max_connections': 100,
-                 'reserved_connections': 3, 'migrations': [INITIAL, LATER], 'sample_orgs': [],
+                 'reserved_connections': 3, 'missing_tables': [], 'migrations': [INITIAL, LATER], 'sample_orgs': [],
                  'default_password_users': []},
     'redis': {'reachable': True, 'target': 'Redis at redis.internal:6379',
               'config': {'appendonly': 'yes', 'maxmemory-policy': 'noeviction'}},
@@ -103,8 +103,15 @@ BROKEN = [
     ('ui_url', server(UI_URL='coop.acme.org'), 'fail', 'not an http(s) URL'),
     ('ui_url', server(UI_URL='http://coop.acme.org'), 'fail', 'plain http'),
     ('ui_url', server(UI_URL='https://localhost:3000'), 'fail', 'this machine'),
-    ('node_env', server(NODE_ENV='development'), 'warn', 'development'),
-    ('node_env', server(NODE_ENV=None), 'warn', 'unset'),
+    ('node_env', server(NODE_ENV='development'), 'fail', "'development': Coop runs in development mode"),
+    ('node_env', server(NODE_ENV=None), 'fail', 'unset'),
+    # Coop compares NODE_ENV === 'production': anything else is development mode.
+    ('node_env', server(NODE_ENV='Production'), 'fail', "'Production', not exactly 'production'"),
+    ('node_env', server(NODE_ENV=' production'), 'fail', "' production', not exactly"),
+    ('node_env', server(NODE_ENV='production\t'), 'fail', "not exactly"),
+    ('ui_url', server(NODE_ENV='development', UI_URL='http://localhost:3000'), 'fail', 'this machine'),
+    ('ui_url', server(NODE_ENV='development', UI_URL='http://coop.acme.org'), 'fail', 'plain http'),
+    ('ui_url', both(setting(('demo',), True), server(UI_URL='http://coop.acme.org')), 'fail', 'Secure'),
     ('client_ui_url', setting(('env', 'client', 'VITE_UI_URL'), 'https://other.acme.org'), 'fail', 'differs'),
     ('client_ui_url', setting(('env', 'client', 'VITE_UI_URL'), ''), 'warn', 'empty'),
     ('email_senders', server(TEAM_EMAIL=None), 'fail', 'TEAM_EMAIL unset'),
@@ -122,6 +129,9 @@ BROKEN = [
     ('warehouse_adapter', server(WAREHOUSE_ADAPTER=None, DATA_WAREHOUSE_PROVIDER='postgresql'), 'fail', 'boot'),
     ('warehouse_adapter', server(ANALYTICS_ADAPTER='clickhouse'), 'fail', 'requires WAREHOUSE_ADAPTER=clickhouse'),
     ('warehouse_adapter', server(WAREHOUSE_ADAPTER='bigquery'), 'fail', 'unknown adapter bigquery'),
+    ('coop_schema', setting(('postgres', 'missing_tables'), ['public.users', 'public."SequelizeMeta"']), 'fail',
+     'it has no public.users, public."SequelizeMeta"'),
+    ('coop_schema', setting(('postgres', 'migrations'), [SEED]), 'fail', 'records no migration'),
     ('postgres_reachable', setting(('postgres',), {'reachable': False, 'target': 'database coop', 'error': 'refused'}),
      'fail', 'refused'),
     ('redis_reachable', setting(('redis',), {'reachable': False, 'target': 'Redis', 'error': 'WRONGPASS'}),
@@ -153,7 +163,10 @@ BROKEN = [
 # Other ways to pass than the baseline.
 ALSO_PASSING = [
     ('ncmec_env', both(server(NCMEC_ENV='production'), setting(('ncmec_approved',), True))),
-    ('ui_url', server(NODE_ENV='development', UI_URL='http://localhost:3000')),
+    ('ui_url', both(setting(('demo',), True), server(NODE_ENV='development', UI_URL='http://localhost:3000'))),
+    ('ui_url', both(setting(('demo',), True), server(UI_URL='http://127.0.0.1:8880'))),
+    ('node_env', both(setting(('demo',), True), server(NODE_ENV='development'))),
+    ('node_env', both(setting(('demo',), True), server(NODE_ENV=None))),
     ('client_ui_url', setting(('env', 'client'), {})),
     ('client_ui_url', setting(('env', 'client', 'VITE_UI_URL'), 'https://COOP.acme.org/')),
     ('email_domains', server(UI_URL='https://coop.trust.acme.org')),
@@ -279,11 +292,11 @@ def test_pool_demand_counts_workers_and_read_pool():
 
 
 def test_blocking_and_summary():
-    results = coop_checks.run(make(both(server(NODE_ENV='development'), server(NCMEC_ENV='production'))))
+    results = coop_checks.run(make(both(server(SUPPORT_EMAIL='help@othermail.net'), server(NCMEC_ENV='production'))))
     summary = coop_checks.summary(results)
-    assert summary['failed'] == ['ncmec_env'] and summary['warned'] == ['node_env']
+    assert summary['failed'] == ['ncmec_env'] and summary['warned'] == ['email_domains']
     assert [r['id'] for r in coop_checks.blocking(results, 'fail')] == ['ncmec_env']
-    assert sorted(r['id'] for r in coop_checks.blocking(results, 'warn')) == ['ncmec_env', 'node_env']
+    assert sorted(r['id'] for r in coop_checks.blocking(results, 'warn')) == ['email_domains', 'ncmec_env']
     assert coop_checks.blocking(results, 'never') == []
     lines = coop_checks.table(results)
     assert lines[1].startswith('FAIL  ncmec_env') and 'fix: ' in lines[2]
@@ -324,3 +337,52 @@ def test_default_password_users_verifies_each_distinct_hash_once(monkeypatch):
     locked = coop_sample.unusable_hash()
     assert locked.startswith('$2') and not coop_sample.verify('testpassword123', locked)
     assert locked != coop_sample.unusable_hash()
+
+
+# ---- the go-live verdict and the Coop-database rule (issue 11 items 4-6) ----
+
+DEPENDENT = ('sample_orgs', 'default_passwords', 'staging_seed', 'pending_migrations')
+# A reachable database without Coop's tables, read as the module reads it (wrong DATABASE_NAME).
+NOT_COOP = setting(('postgres',), {'reachable': True, 'target': 'database postgres on db.internal:5432 as coop',
+                                   'max_connections': 100, 'reserved_connections': 3,
+                                   'missing_tables': list(coop_checks.COOP_TABLES), 'migrations': None,
+                                   'sample_orgs': [], 'default_password_users': []})
+
+
+def test_a_database_that_is_not_coops_fails_every_check_that_reads_it():
+    found = dict((r['id'], r) for r in coop_checks.run(make(NOT_COOP)))
+    assert found['postgres_reachable']['status'] == 'pass'
+    assert found['coop_schema']['status'] == 'fail'
+    assert 'DATABASE_NAME' in found['coop_schema']['remedy'] and 'db:update' in found['coop_schema']['remedy']
+    for check_id in DEPENDENT:
+        assert found[check_id]['status'] == 'fail', found[check_id]
+        assert 'not a migrated Coop database' in found[check_id]['detail']
+        assert 'coop_schema' in found[check_id]['remedy']
+    # max_connections does not depend on Coop's tables.
+    assert found['pg_connections']['status'] == 'pass'
+    assert coop_checks.headline(list(found.values())).startswith('NOT READY FOR GO-LIVE: ')
+
+
+def test_headline():
+    results = coop_checks.run(make())
+    assert coop_checks.headline(results) == 'READY FOR GO-LIVE'
+    assert coop_checks.table(results, title='READY FOR GO-LIVE')[:2] == [
+        'READY FOR GO-LIVE', coop_checks.table(results)[0]]
+    assert coop_checks.headline(results, demo=True) == 'DEMO INSTALL, NOT FOR GO-LIVE (coop_demo: true)'
+    warned = coop_checks.run(make(server(SUPPORT_EMAIL='help@othermail.net')))
+    assert coop_checks.headline(warned) == 'READY FOR GO-LIVE: 1 to review (email_domains)'
+    development = coop_checks.run(make(server(NODE_ENV='development')))
+    assert coop_checks.headline(development) == 'NOT READY FOR GO-LIVE: 1 failed (node_env)'
+    demo = make(both(setting(('demo',), True), server(NODE_ENV='development', UI_URL='https://localhost:3000')))
+    demo['env']['client']['VITE_UI_URL'] = 'https://localhost:3000'
+    assert coop_checks.headline(coop_checks.run(demo), demo=True) == \
+        'DEMO INSTALL, NOT FOR GO-LIVE (coop_demo: true): 1 to review (email_domains)'
+    some = coop_checks.run(make(), only=['ncmec_env'])
+    assert coop_checks.headline(some, partial=True).startswith('PARTIAL CHECK, NOT A GO-LIVE VERDICT')
+    unchecked = coop_checks.run(make(setting(('postgres',), None)))
+    assert coop_checks.headline(unchecked) == 'NOT READY FOR GO-LIVE: not checked: postgres_reachable, coop_schema'
+
+
+def test_node_env_value_shown_only_when_short():
+    result = evaluate(make(server(NODE_ENV='x' * 40)), 'node_env')
+    assert result['status'] == 'fail' and 'a 40-character value' in result['detail'] and 'x' * 40 not in result['detail']
