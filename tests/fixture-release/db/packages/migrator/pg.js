@@ -19,7 +19,7 @@ function psql(database, input, vars = {}) {
   if (run.error) throw run.error;
   if (run.status !== 0) {
     const line = run.stderr.split('\n').find((l) => /ERROR|FATAL|error/.test(l)) || run.stderr.trim();
-    throw new Error(line.replace(/^psql:[^:]*:\d+: /, '').trim());
+    throw new Error(line.replace(/^psql:[^:]*:\d+: /, '').replace(/^(ERROR|FATAL): +/, '').trim());
   }
   return run.stdout;
 }
