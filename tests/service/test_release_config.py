@@ -41,12 +41,18 @@ def releases():
 @pytest.fixture
 def account():
     name = 'cooprel%s' % uuid.uuid4().hex[:6]
+    parent = fx.open_dir()  # the runtime user reads server.env there
+    OPEN_DIRS[name] = parent
     yield name
     fx.drop_user(name)
+    shutil.rmtree(str(parent))
+
+
+OPEN_DIRS = {}
 
 
 def configure(tmp_path, account, **extra):
-    config_dir = fx.open_dir() / 'etc-coop'
+    config_dir = OPEN_DIRS[account] / 'etc-coop'
     variables = dict(base_vars(config_dir, account), **extra)
     (tmp_path / 'vars.json').write_text(json.dumps(variables))
     (tmp_path / 'play.yml').write_text(PLAYBOOK)
