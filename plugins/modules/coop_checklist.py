@@ -268,6 +268,7 @@ def gather_redis(module, server):
     # Coop sends credentials only with a password, and REDIS_USE_CLUSTER=true forces TLS (coop-facts 2b).
     tls = (server.get('REDIS_TLS', '').strip().lower() in coop_checks.TRUE_WORDS
            or server.get('REDIS_USE_CLUSTER', '').strip() == 'true')
+    fact['target'] += ' over TLS' if tls else ' without TLS'
     timeout = module.params['probe_timeout']
     try:
         client = redis.Redis(host=host, port=int(port), password=password,
