@@ -275,6 +275,9 @@ def gather_redis(module, server):
                              username=(server.get('REDIS_USER') or None) if password else None,
                              ssl=tls, socket_timeout=timeout, socket_connect_timeout=timeout)
         client.ping()
+        if server.get('REDIS_USE_CLUSTER', '').strip() == 'true' and not client.info('cluster').get('cluster_enabled'):
+            raise ValueError('REDIS_USE_CLUSTER=true, but this Redis has cluster support disabled, so Coop\'s cluster '
+                             'client cannot start; set REDIS_USE_CLUSTER=false or point REDIS_HOST at a Redis cluster')
     except (redis.RedisError, ValueError, OSError) as exc:
         fact['error'] = coop_db.error_text(exc)
         return fact

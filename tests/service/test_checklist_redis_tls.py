@@ -102,3 +102,11 @@ def test_only_the_literal_true_means_cluster(tmp_path, scratch_db, certs, cluste
     assert found['redis_reachable'][0] == 'fail', found
     found = redis_checks(tmp_path, scratch_db, cluster[0], certs.ca, REDIS_USE_CLUSTER='True')
     assert found['redis_reachable'][0] == 'pass', found
+
+
+def test_cluster_mode_needs_a_cluster(tmp_path, scratch_db, certs, single):
+    """Coop's cluster client cannot start on a Redis without cluster support: not a pass."""
+    found = redis_checks(tmp_path, scratch_db, single[1], certs.ca, REDIS_USE_CLUSTER='true')
+    assert found['redis_reachable'][0] == 'fail', found
+    assert 'cluster support disabled' in found['redis_reachable'][1], found
+    assert 'REDIS_USE_CLUSTER' in found['redis_reachable'][1], found
