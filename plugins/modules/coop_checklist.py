@@ -273,7 +273,8 @@ def gather_redis(module, server):
     try:
         client = redis.Redis(host=host, port=int(port), password=password,
                              username=(server.get('REDIS_USER') or None) if password else None,
-                             ssl=tls, socket_timeout=timeout, socket_connect_timeout=timeout)
+                             ssl=tls, socket_timeout=timeout, socket_connect_timeout=timeout,
+                             retry=None)  # one attempt: newer redis-py retries 3 times with backoff
         client.ping()
         if server.get('REDIS_USE_CLUSTER', '').strip() == 'true' and not client.info('cluster').get('cluster_enabled'):
             raise ValueError('REDIS_USE_CLUSTER=true, but this Redis has cluster support disabled, so Coop\'s cluster '

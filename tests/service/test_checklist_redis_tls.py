@@ -3,6 +3,8 @@ plain and TLS (a throwaway CA, trusted through SSL_CERT_FILE as a system CA woul
 and REDIS_USE_CLUSTER=true (a one-node cluster) connect over TLS and verify the certificate, and a
 TLS setting that does not match the server fails redis_reachable."""
 
+import socket
+import threading
 import time
 
 import pytest
@@ -110,3 +112,31 @@ def test_cluster_mode_needs_a_cluster(tmp_path, scratch_db, certs, single):
     assert found['redis_reachable'][0] == 'fail', found
     assert 'cluster support disabled' in found['redis_reachable'][1], found
     assert 'REDIS_USE_CLUSTER' in found['redis_reachable'][1], found
+
+
+def test_a_silent_redis_is_probed_once(tmp_path, scratch_db, certs):
+    """A server that accepts and never answers costs one probe_timeout, not a retry loop."""
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    accepted, done = [], threading.Event()
+
+    def accept():
+        while not done.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except socket.timeout:
+                continue
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    try:
+        found = redis_checks(tmp_path, scratch_db, listener.getsockname()[1], certs.ca)
+    finally:
+        done.set()
+        thread.join(10)
+        for conn in accepted + [listener]:
+            conn.close()
+    assert found['redis_reachable'][0] == 'fail' and 'Timeout' in found['redis_reachable'][1], found
+    assert len(accepted) == 1, '%d connections' % len(accepted)
