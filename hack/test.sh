@@ -67,7 +67,8 @@ stage_molecule() {
 }
 
 stage_pytest() {
-  python -m pytest -q tests/unit tests/service -p no:cacheprovider
+  # Strict: a skipped test fails the stage (tests/conftest.py), so a missing tool cannot pass as a skip.
+  COOP_TESTS_STRICT=1 python -m pytest -q -rs tests/unit tests/service -p no:cacheprovider
 }
 
 for stage in "${STAGES[@]}"; do

@@ -37,6 +37,40 @@ PG = {
 REDIS = {'host': _env('COOP_TEST_REDIS_HOST', '127.0.0.1'), 'port': int(_env('COOP_TEST_REDIS_PORT', '6379'))}
 
 
+# In strict mode (CI=true, or COOP_TESTS_STRICT=1 as hack/test.sh sets it) a skipped test fails:
+# a missing tool must not pass silently. A skip that is right even there goes here, with why.
+ALLOWED_SKIPS = {
+    # 'tests/unit/test_x.py::test_y': 'why it may skip in CI',
+}
+
+
+def strict_skips():
+    return any(os.environ.get(name, '').strip().lower() in ('1', 'true', 'yes') for name in ('CI', 'COOP_TESTS_STRICT'))
+
+
+def _fail_skip(report, nodeid):
+    """Turn a skip report into a failure naming the reason and the fix."""
+    if not (report.skipped and strict_skips()) or hasattr(report, 'wasxfail') or nodeid in ALLOWED_SKIPS:
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = 'failed'
+    report.longrepr = ('%s was skipped in strict mode (CI or COOP_TESTS_STRICT): %s; install what it needs '
+                       '(hack/setup.sh) or list it in ALLOWED_SKIPS in tests/conftest.py with the reason'
+                       % (nodeid, reason))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_skip(outcome.get_result(), item.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_skip(outcome.get_result(), collector.nodeid)
+
+
 def pg_connect(dbname='postgres', autocommit=False):
     import psycopg
     return psycopg.connect(dbname=dbname, autocommit=autocommit, **PG)

@@ -569,7 +569,8 @@ def check_coop_schema(facts):
 @check('redis_reachable', 'Redis reachable (with AUTH when a password is set)')
 def check_redis_reachable(facts):
     return _connected(facts, 'redis', 'PING answered by',
-                      'check REDIS_HOST/PORT/USER/PASSWORD in server.env and that Redis listens there')
+                      'check REDIS_HOST/PORT/USER/PASSWORD in server.env and that Redis listens there, with TLS '
+                      'exactly when REDIS_TLS or REDIS_USE_CLUSTER=true asks for it')
 
 
 @check('scylla_reachable', 'Scylla reachable when item investigation is on')

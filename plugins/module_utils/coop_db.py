@@ -155,7 +155,7 @@ def connect(module, autocommit=False):
         conn = psycopg.connect(autocommit=autocommit, **settings)
     except psycopg.Error as exc:
         module.fail_json(msg='cannot connect to PostgreSQL (%s): %s; check login_host, login_port, login_user, '
-                             'login_password and login_db, or the env_file' % (describe(settings), _first_line(exc)))
+                             'login_password, login_db, ssl_mode and ca_cert, or the env_file' % (describe(settings), _first_line(exc)))
     return conn
 
 

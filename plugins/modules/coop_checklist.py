@@ -292,12 +292,17 @@ def gather_redis(module, server):
     # Coop sends credentials only with a password, and REDIS_USE_CLUSTER=true forces TLS (coop-facts 2b).
     tls = (server.get('REDIS_TLS', '').strip().lower() in coop_checks.TRUE_WORDS
            or server.get('REDIS_USE_CLUSTER', '').strip() == 'true')
+    fact['target'] += ' over TLS' if tls else ' without TLS'
     timeout = module.params['probe_timeout']
     try:
         client = redis.Redis(host=host, port=int(port), password=password,
                              username=(server.get('REDIS_USER') or None) if password else None,
-                             ssl=tls, socket_timeout=timeout, socket_connect_timeout=timeout)
+                             ssl=tls, socket_timeout=timeout, socket_connect_timeout=timeout,
+                             retry=None)  # one attempt: newer redis-py retries 3 times with backoff
         client.ping()
+        if server.get('REDIS_USE_CLUSTER', '').strip() == 'true' and not client.info('cluster').get('cluster_enabled'):
+            raise ValueError('REDIS_USE_CLUSTER=true, but this Redis has cluster support disabled, so Coop\'s cluster '
+                             'client cannot start; set REDIS_USE_CLUSTER=false or point REDIS_HOST at a Redis cluster')
     except (redis.RedisError, ValueError, OSError) as exc:
         fact['error'] = coop_db.error_text(exc)
         return fact

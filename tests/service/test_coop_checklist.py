@@ -15,6 +15,8 @@ from tests.conftest import pg_connect, pg_dump, run_module
 from tests.fixtures import coop_schema
 from tests.service import checklist_support as live
 
+from ansible_collections.roost.coop.plugins.module_utils import coop_checks
+
 ALWAYS_SKIPPED = {'scylla_reachable', 'clickhouse_reachable', 'coop_units'}  # no systemd here
 
 
@@ -62,7 +64,7 @@ def test_clean_deployment_passes_every_check_and_changes_nothing(deployment):
         assert not result.get('failed'), result.get('msg')
         assert result['changed'] is False
         found = statuses(result)
-        assert set(found) == set(c['id'] for c in result['checks'])
+        assert [c['id'] for c in result['checks']] == coop_checks.ids(), 'every registered check runs once, in order'
         assert {k for k, v in found.items() if v == 'skip'} == ALWAYS_SKIPPED, found
         assert {v for k, v in found.items() if k not in ALWAYS_SKIPPED} == {'pass'}
         assert result['summary']['fail'] == 0 and result['summary']['warn'] == 0

@@ -193,3 +193,23 @@ def test_a_table_the_user_cannot_read_fails_the_delete_instead_of_keeping_its_ro
     assert result.get('failed') and 'nothing was changed' in result['msg'], result
     assert 'permission denied' in result['msg']
     assert after == before
+
+
+def test_seed_orgs_off_without_named_orgs_targets_nothing(seeded):
+    """seed_orgs: false leaves the staging seed's orgs alone."""
+    before = pg_dump(seeded)
+    for state in ('absent', 'locked'):
+        result = sample_org(seeded, state=state, seed_orgs=False)
+        assert not result.get('failed'), result
+        assert result['changed'] is False and result['orgs'] == [], result
+    assert pg_dump(seeded) == before
+
+
+def test_seed_orgs_off_targets_only_the_named_orgs(seeded):
+    seed_before = live.org_rows(seeded, exclude_org_ids=['acme0000001'])
+    assert live.count_org_rows(seeded, SEED_IDS) > 0
+    result = sample_org(seeded, state='absent', seed_orgs=False, orgs=['Acme Trust & Safety'])
+    assert result['changed'] is True, result
+    assert [org['id'] for org in result['orgs']] == ['acme0000001']
+    assert live.count_org_rows(seeded, ['acme0000001']) == 0
+    assert live.org_rows(seeded, exclude_org_ids=['acme0000001']) == seed_before
