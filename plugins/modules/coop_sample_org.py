@@ -179,6 +179,15 @@ def lock_users(cur, users):
                     [(coop_sample.unusable_hash(), user['id']) for user in users])
 
 
+def failure_hint(exc):
+    """The fix for the errors an operator can meet here, and nothing for the others."""
+    if isinstance(exc, coop_db.psycopg.errors.ForeignKeyViolation):
+        return '; a foreign key from another org\'s rows blocks the delete: name that org in orgs or remove the reference first'
+    if isinstance(exc, coop_db.psycopg.errors.UndefinedTable):
+        return '; this database lacks a table every migrated Coop database has: check DATABASE_NAME and run the migrations'
+    return ''
+
+
 def label(org):
     return '%s (%s)' % (org['name'], org['id'])
 
@@ -241,8 +250,7 @@ def main():
             conn.commit()
     except coop_db.psycopg.Error as exc:
         conn.rollback()
-        module.fail_json(msg='nothing was changed: %s; if a foreign key from another org\'s rows blocks the '
-                             'delete, name that org in orgs or remove the reference first' % coop_db.error_text(exc))
+        module.fail_json(msg='nothing was changed: %s%s' % (coop_db.error_text(exc), failure_hint(exc)))
     finally:
         conn.close()
     for ident in not_found:
