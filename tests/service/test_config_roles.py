@@ -163,6 +163,8 @@ def test_preflight_reports_every_problem_and_changes_nothing(tmp_path, coop_acco
     # production over plain http cannot keep a login, whatever the inventory allows
     ({'coop_ui_url': 'http://127.0.0.1:8880', 'coop_allow_insecure_ui_url': True}, 'Put TLS in front of Coop'),
     ({'coop_database_password': ''}, 'coop_database_password is empty'),
+    # refused by the config role's validation otherwise, after the database and Redis hosts changed
+    ({'coop_node_env': 'development'}, 'coop_allow_insecure_ui_url: true to confirm'),
     ({'coop_ui_url': ''}, 'coop_ui_url is empty'),
     ({'coop_clickhouse_host': '', 'coop_warehouse_adapter': 'clickhouse'}, 'needs coop_clickhouse_host'),
     ({'coop_scylla_hosts': ['s1']}, 'coop_scylla_username or coop_scylla_password is empty'),
