@@ -6,17 +6,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export DEBIAN_FRONTEND=noninteractive
+START=$SECONDS
+# One line before each step that can take a while, so a first run is never silent for minutes.
+step() { echo "setup [$((SECONDS - START))s]: $*"; }
 
 need=()
 for pkg in postgresql-15 postgresql-client-15 redis-server podman runc debootstrap rsync git bc shellcheck; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
+  step "installing Debian packages: ${need[*]}"
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/ansible-playbook ] || ! cmp -s requirements.txt .venv/.requirements.txt; then
+  step "making .venv from requirements.txt (ansible, molecule, test tools; a few minutes the first time)"
   python3 -m venv .venv
   .venv/bin/pip install -q --upgrade pip >/dev/null
   .venv/bin/pip install -q -r requirements.txt
@@ -35,6 +40,7 @@ cp hack/ansible-test-get-pip.py "$HOME/.ansible/test/cache/get_pip_24_2.py"
 NODE_VERSION=$(awk '/^coop_node_version:/ {print $2}' roles/release/defaults/main.yml)
 NODE_DIR=.cache/node-$NODE_VERSION
 if [ ! -x "$NODE_DIR/bin/node" ]; then
+  step "fetching Node $NODE_VERSION for the env-loader tests"
   command -v npm >/dev/null || apt-get install -y -qq npm >/dev/null
   case $(uname -m) in aarch64) arch=arm64 ;; *) arch=x64 ;; esac
   tmp=$(mktemp -d)
@@ -44,7 +50,10 @@ if [ ! -x "$NODE_DIR/bin/node" ]; then
   rm -rf "$tmp"
 fi
 
+step "starting PostgreSQL and Redis on loopback"
 bash hack/services.sh
+podman image exists localhost/debian-systemd:12 || step "building the systemd test-host image (debootstrap, a few minutes)"
 bash tests/hosts/build-image.sh
+step "starting the local host coop-local"
 bash hack/local-host.sh
-echo "setup done: $ROOT"
+step "done in $ROOT; deploy with: .venv/bin/ansible-playbook site.yml"

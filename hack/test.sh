@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (README "Run the tests"). Needs hack/setup.sh first.
-# Stages: sanity, lint, integration (ansible-test targets), molecule, pytest (unit + service tests).
+# Stages: sanity, lint, integration (ansible-test targets), molecule, pytest (unit + service tests),
+# readme (every README command on the README's own deploy), install (the built tarball on ansible-core alone).
 # Usage: hack/test.sh [stage ...]   Exit status is non-zero when any stage failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -11,7 +12,7 @@ export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.collections"
 export ANSIBLE_CONFIG="$ROOT/ansible.cfg"
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(sanity lint integration molecule pytest)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(sanity lint integration molecule pytest readme install)
 failed=()
 
 # ansible-test needs the collection at a path ending in ansible_collections/roost/coop.
@@ -63,12 +64,106 @@ stage_molecule() {
     scenario=$(basename "$scenario")
     (cd extensions && molecule test -s "$scenario") || rc=1
   done
+  # Nothing stays behind: the checklist reports written in the scenarios' working directory and
+  # the scenarios' named volumes.
+  rm -f extensions/coop-checklist*.json
+  local volume
+  while read -r volume; do
+    if podman volume exists "$volume"; then podman volume rm "$volume" >/dev/null || rc=1; fi
+  done < <(sed -nE 's/^ +- ([a-z0-9-]+):\/.*/\1/p' extensions/molecule/*/molecule.yml | sort -u)
   return $rc
 }
 
 stage_pytest() {
   # Strict: a skipped test fails the stage (tests/conftest.py), so a missing tool cannot pass as a skip.
   COOP_TESTS_STRICT=1 python -m pytest -q -rs tests/unit tests/service -p no:cacheprovider
+}
+
+# The shell commands of the README's code blocks, one per line, as a user on the README's own
+# deploy types them: hack/setup.sh (done before) and this suite are left out, and the user's
+# inventory.yml is the local one.
+readme_commands() {
+  awk '/^```/ { block = (block == "" ? ($0 == "```" ? "sh" : "other") : ""); next } block == "sh"' README.md \
+    | sed -E 's/[[:space:]]+#.*$//; s/(^|&& )bash hack\/(setup|test)\.sh( &&|$)//g; s/-i inventory\.yml/-i inventory\/local.yml/' \
+    | sed -E 's/^[[:space:]]+//' | grep -E '^(\.venv/bin/)?ansible'
+  # `ansible-doc roost.coop.<module>` and `ansible-doc -t role roost.coop.<role>` of the prose
+  local item
+  for item in plugins/modules/*.py; do item=$(basename "$item" .py); echo "ansible-doc roost.coop.$item"; done
+  for item in roles/*/meta/argument_specs.yml; do item=${item#roles/}; echo "ansible-doc -t role roost.coop.${item%%/*}"; done
+}
+
+# Each command must succeed and print no deprecation warning; the deploy must end with its summary.
+# Then the mistake a first-time user makes: production on this http inventory, refused by preflight
+# before anything changes.
+stage_readme() {
+  local cmd logs rc=0 count=0 report
+  logs=$(mktemp -d)
+  report=$(ls coop-checklist.json 2>/dev/null)  # the deploy writes the report here; a user's own stays
+  while IFS= read -r cmd; do
+    count=$((count + 1))
+    echo "--- $cmd"
+    if ! bash -c "$cmd" </dev/null >"$logs/$count" 2>&1; then
+      tail -40 "$logs/$count"; echo "FAILED: $cmd"; rc=1
+    elif grep -q 'DEPRECATION' "$logs/$count"; then
+      grep -A3 'DEPRECATION' "$logs/$count"; echo "FAILED (deprecation warning): $cmd"; rc=1
+    fi
+  done < <(readme_commands)
+  echo "readme: $count commands"
+  [ "$count" -ge 10 ] || { echo "readme: too few commands found in README.md"; rc=1; }
+  if ! grep -q "Coop: http://127.0.0.1:8880" "$logs/1" || ! grep -q "Go-live report: $ROOT/coop-checklist.json" "$logs/1" \
+      || [ ! -s coop-checklist.json ]; then
+    echo "FAILED: the deploy did not end with its summary and report"; rc=1
+  fi
+  echo "--- ansible-playbook site.yml -e coop_node_env=production   (must be refused)"
+  if ansible-playbook site.yml -e coop_node_env=production >"$logs/production" 2>&1; then
+    echo "FAILED: production over plain http was deployed"; rc=1
+  elif ! tr -s ' \n' ' ' <"$logs/production" | grep -q 'Put TLS in front of Coop' \
+      || ! grep -Eq 'coop-local +: ok=[0-9]+ +changed=0 .*failed=1' "$logs/production" \
+      || grep -q 'TASK \[roost.coop.postgresql' "$logs/production"; then
+    tail -30 "$logs/production"; echo "FAILED: production over http was not refused by preflight before any change"; rc=1
+  fi
+  rm -rf "$logs"
+  [ -n "$report" ] || rm -f coop-checklist.json
+  return $rc
+}
+
+# The collection as a user installs it: the built tarball plus the dependencies galaxy.yml
+# declares, supplied as tarballs of the collections the ansible package bundles, installed into an
+# empty collections path of a venv with ansible-core alone; then a role and a module run from there.
+stage_install() {
+  local work venv core tarball deps rc=0
+  work=$(mktemp -d)
+  core=$(grep -E '^ansible-core==' requirements.txt | cut -d' ' -f1)
+  venv=$ROOT/.cache/core-venv
+  if [ "$(cat "$venv/.core" 2>/dev/null)" != "$core" ]; then
+    rm -rf "$venv" && python3 -m venv "$venv" || return 1
+    "$venv/bin/pip" install -q "$core" > "$venv/pip.log" 2>&1 || { cat "$venv/pip.log"; return 1; }
+    echo "$core" > "$venv/.core"
+  fi
+  ansible-galaxy collection build --output-path "$work/dist" . >/dev/null || return 1
+  tarball=$(ls "$work"/dist/roost-coop-*.tar.gz)
+  deps=$(tar -xzOf "$tarball" MANIFEST.json | python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin)["collection_info"]["dependencies"]))')
+  echo "install: $(basename "$tarball"), dependencies: ${deps:-none}"
+  # shellcheck disable=SC2086  # one argument per dependency
+  python3 hack/bundled-tarballs.py "$work/dist" $deps || return 1
+  printf '[defaults]\ninterpreter_python = auto_silent\n' > "$work/ansible.cfg"
+  printf '%s\n' '- name: A role of the installed copy (community.postgresql modules, podman connection)' \
+    '  hosts: coop_db' '  roles: [roost.coop.postgresql]' > "$work/role.yml"
+  (
+    cd "$work" || exit 1
+    unset ANSIBLE_ROLES_PATH
+    export ANSIBLE_CONFIG=$work/ansible.cfg ANSIBLE_COLLECTIONS_PATH=$work/collections PATH=$venv/bin:/usr/bin:/bin
+    ansible-galaxy collection install --offline -p "$work/collections" dist/*.tar.gz >/dev/null || exit 1
+    ansible-playbook -i "$ROOT/inventory/local.yml" role.yml > role.log 2>&1 || { tail -30 role.log; exit 1; }
+    grep -q "included: $work/collections/ansible_collections/roost/coop/roles/postgresql/" role.log \
+      || { echo "the role did not run from the installed copy"; exit 1; }
+    ansible localhost -m roost.coop.coop_env -a "path=$work/server.env kind=server set={'UI_URL':'https://coop.example.org'}" \
+      > module.log 2>&1 || { cat module.log; exit 1; }
+    grep -qx 'UI_URL=https://coop.example.org' server.env || { echo "coop_env wrote: $(cat server.env)"; exit 1; }
+    echo "install: a role and a module ran from the installed copy"
+  ) || rc=1
+  rm -rf "$work"
+  return $rc
 }
 
 for stage in "${STAGES[@]}"; do

@@ -204,6 +204,15 @@ def lock_users(cur, users):
                     [(coop_sample.unusable_hash(), user['id']) for user in users])
 
 
+def failure_hint(exc):
+    """The fix for the errors an operator can meet here, and nothing for the others."""
+    if isinstance(exc, coop_db.psycopg.errors.ForeignKeyViolation):
+        return '; a foreign key from another org\'s rows blocks the delete: name that org in orgs or remove the reference first'
+    if isinstance(exc, coop_db.psycopg.errors.UndefinedTable):
+        return '; this database lacks a table every migrated Coop database has: check DATABASE_NAME and run the migrations'
+    return ''
+
+
 def label(org):
     return '%s (%s)' % (org['name'], org['id'])
 
@@ -266,8 +275,7 @@ def main():
                     result['ended_sessions'] = user_sessions(cur, user_ids, end=True)
     except coop_db.psycopg.Error as exc:
         message = coop_db.failure(conn, exc)
-        hint = '' if conn.broken else ('; if a foreign key from another org\'s rows blocks the delete, name that org '
-                                       'in orgs or remove the reference first')
+        hint = '' if conn.broken else failure_hint(exc)
         coop_db.abort(conn)
         module.fail_json(msg=message + hint)
     coop_db.finish(module, conn)

@@ -145,7 +145,20 @@ def test_foreign_key_from_another_org_rolls_everything_back(seeded):
     before = pg_dump(seeded)
     result = sample_org(seeded, state='absent')
     assert result['failed'] and 'nothing was changed' in result['msg']
+    assert 'a foreign key from another org' in result['msg']
     assert pg_dump(seeded) == before
+
+
+@pytest.mark.parametrize('tables', [[], ['orgs']])
+def test_a_database_without_coop_tables_says_so(scratch_db, tables):
+    dbname = scratch_db(schema=False)
+    with pg_connect(dbname) as conn:
+        for table in tables:
+            conn.execute(sql.SQL('CREATE TABLE public.{} (id varchar PRIMARY KEY, name varchar)').format(
+                sql.Identifier(table)))
+    result = sample_org(dbname, state='absent', check=True, diff=True)
+    assert result['failed'] and 'lacks a table every migrated Coop database has' in result['msg'], result
+    assert 'foreign key' not in result['msg']
 
 
 def test_old_schema_shape_and_custom_passwords(scratch_db):
