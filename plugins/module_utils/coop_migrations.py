@@ -65,10 +65,11 @@ def unknown_applied(scripts, applied):
 MIGRATOR = 'build/index.js'
 
 
-def migrator_commands(databases, env):
-    """node argument lists, in order: create then apply, per database (coop-facts 1, 9, 11)."""
+def migrator_commands(databases, env, create_env=None):
+    """node argument lists, in order: create then apply, per database (coop-facts 1, 9, 11).
+    create_env: the --env of create where a release's migrator refuses create --env prod."""
     commands = []
     for db in databases:
-        for command in ('create', 'apply'):
-            commands.append([MIGRATOR, command, '--db', db, '--env', env])
+        commands.append([MIGRATOR, 'create', '--db', db, '--env', create_env or env])
+        commands.append([MIGRATOR, 'apply', '--db', db, '--env', env])
     return commands

@@ -14,9 +14,12 @@ SCYLLA_FLAG = 'ITEM_INVESTIGATION_AND_STRIKES_ENABLED'
 SCYLLA_BOOT = ('SCYLLA_HOSTS', 'SCYLLA_USERNAME', 'SCYLLA_PASSWORD', 'SCYLLA_LOCAL_DATACENTER')
 # Every supported release builds db/ (npm ci, npm run build, npm prune --omit=dev) and migrates with
 # `node build/index.js create|apply --db X --env Y` from db/; the root db:* scripts install packages.
-MIGRATOR = {'dir': 'db', 'argv': ['build/index.js'], 'build': ['ci', 'run build', 'prune --omit=dev']}
+MIGRATOR = {'dir': 'db', 'argv': ['build/index.js'], 'build': ['ci', 'run build', 'prune --omit=dev'],
+            'create_env': 'prod'}
+# db-migrator 1.1.0 (Coop 1.0.0-1.0.2) refuses `create --env prod`; create runs no seed, so staging.
+MIGRATOR_1_1_0 = dict(MIGRATOR, create_env='staging')
 
-_BEFORE_FLAG = {'scylla_at_boot': True, 'flags': (), 'migrator': MIGRATOR}
+_BEFORE_FLAG = {'scylla_at_boot': True, 'flags': (), 'migrator': MIGRATOR_1_1_0}
 RELEASES = {
     '1.0.0': _BEFORE_FLAG,
     '1.0.1': _BEFORE_FLAG,

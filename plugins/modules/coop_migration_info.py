@@ -49,6 +49,13 @@ options:
     type: str
     choices: [prod, staging]
     default: prod
+  create_env:
+    description:
+      - The C(--env) of RV(commands)' C(create) commands; defaults to O(env).
+      - Coop 1.0.0-1.0.2's migrator refuses C(create --env prod); C(create) runs no seed, so the
+        migrations role passes C(staging) for those releases.
+    type: str
+    choices: [prod, staging]
 extends_documentation_fragment:
   - roost.coop.coop_db
 notes:
@@ -212,6 +219,7 @@ def main():
         databases=dict(type='list', elements='str', choices=list(coop_migrations.DATABASES),
                        default=['api-server-pg']),
         env=dict(type='str', choices=list(coop_migrations.ENVS), default='prod'),
+        create_env=dict(type='str', choices=list(coop_migrations.ENVS)),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -241,7 +249,7 @@ def main():
         result['scripts'][db] = len(scripts)
         result['unknown'][db] = coop_migrations.unknown_applied(scripts, applied)
     result['commands'] = coop_migrations.migrator_commands(
-        [db for db in params['databases'] if result['pending'][db]], params['env'])
+        [db for db in params['databases'] if result['pending'][db]], params['env'], params['create_env'])
     module.exit_json(**result)
 
 

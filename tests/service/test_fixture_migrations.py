@@ -50,7 +50,7 @@ def deploy(tmp_path, users, scratch_db):
     def run(release_path, *args, **extra_vars):
         variables = {'coop_release_path': str(release_path), 'coop_config_dir': str(config),
                      'coop_user': users[1], 'coop_node_dir': str(fx.NODE_DIR),
-                     'coop_migrations_install_libs': False}
+                     'coop_migrations_install_libs': False, 'coop_version': 'main'}
         variables.update(extra_vars)
         vars_file = tmp_path / 'vars.json'
         vars_file.write_text(json.dumps(variables))
@@ -196,3 +196,19 @@ def test_a_crash_shows_the_error_not_nodes_footer(release, users, deploy):
     assert rc != 0, out[-4000:]
     assert ("create --db api-server-pg --env prod in %s/db: TypeError: Cannot read properties of undefined "
             "(reading 'split')" % release) in ' '.join(out.split()), out[-4000:]
+
+
+def test_one_zero_two_creates_with_staging_and_migrates(tmp_path, users, deploy):
+    """Coop 1.0.x's migrator refuses `create --env prod`: the role creates with staging (no seed)."""
+    _config, dbname, run = deploy
+    parent = fx.open_dir()
+    try:
+        old = fx.variant('1.0.2', parent, users[0])
+        refused = fx.as_user(users[1], [fx.NODE, 'build/index.js', 'create', '--db', 'api-server-pg',
+                                        '--env', 'prod'], old / 'db', env=fx.db_env(dbname))
+        assert refused.returncode != 0 and 'Argument check failed' in refused.stderr, refused.stderr
+        rc, out = run(old, coop_version='1.0.2')
+        assert rc == 0, out[-4000:]
+        assert recorded(dbname) == MAIN_PROD_SCRIPTS[:-1]  # 1.0.x lacks the v2 script; no seed
+    finally:
+        shutil.rmtree(str(parent))

@@ -79,6 +79,13 @@ def test_migrator_commands_create_then_update_per_db():
     ]
 
 
+def test_create_env_for_migrators_that_refuse_create_in_prod():
+    assert cm.migrator_commands(['api-server-pg'], 'prod', 'staging') == [
+        ['build/index.js', 'create', '--db', 'api-server-pg', '--env', 'staging'],
+        ['build/index.js', 'apply', '--db', 'api-server-pg', '--env', 'prod'],
+    ]
+
+
 names = st.lists(st.from_regex(r'\A20[0-9]{2}\.[a-z]{1,6}\.(sql|cjs)\Z'), max_size=12)
 
 

@@ -45,8 +45,15 @@ def test_unknown_version_gets_the_newest_rules_and_says_so():
 
 def test_every_release_migrates_with_the_built_migrator():
     for name in cr.RELEASES:
-        assert cr.summary(name)['migrator'] == {'dir': 'db', 'argv': ['build/index.js'],
-                                                'build': ['ci', 'run build', 'prune --omit=dev']}
+        migrator = cr.summary(name)['migrator']
+        assert {k: migrator[k] for k in ('dir', 'argv', 'build')} == {
+            'dir': 'db', 'argv': ['build/index.js'], 'build': ['ci', 'run build', 'prune --omit=dev']}
+
+
+def test_one_zero_x_creates_with_staging():
+    # db-migrator 1.1.0 (Coop 1.0.0-1.0.2) refuses `create --env prod`; 1.1.1 (main) accepts it.
+    assert [cr.summary(v)['migrator']['create_env'] for v in ('1.0.0', '1.0.1', '1.0.2', 'main')] == [
+        'staging', 'staging', 'staging', 'prod']
 
 
 def test_job_state_rows_are_the_decisions_jobs_bookkeeping():

@@ -2,6 +2,7 @@
 // `node build/index.js create|apply [remaining|next] --db X --env Y` (coop-facts 1, 6, 9, 11):
 // --env is required (staging|prod); --db defaults to MIGRATOR_DB_NAME or every database; apply
 // stops at the first failing script; an error prints the usage, then its own line, exit code 1.
+import { readFileSync } from 'node:fs';
 import { makePgConfig } from './pg.js';
 
 export { makePgConfig };
@@ -37,10 +38,22 @@ function parse(argv, dbNames) {
   return { command: command === 'apply-scripts' ? 'apply' : command, target, db: out.db, env: out.env };
 }
 
+// Like Coop 1.0.x's migrator (db-migrator 1.1.0): create refuses --env prod; main's accepts it.
+function releaseOfCwd() {
+  try {
+    return JSON.parse(readFileSync('../package.json', 'utf8')).coopFixtureRelease ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export async function makeCli(dbs) {
   try {
     if (process.getuid() === 0) throw new Error('fixture release: refusing to run as root (the roles run release code unprivileged)');
     const args = parse(process.argv.slice(2), Object.keys(dbs));
+    if (args.command === 'create' && args.env === 'prod' && releaseOfCwd().startsWith('1.0')) {
+      throw new Error('Argument check failed: create does not run with --env prod in this release');
+    }
     for (const name of args.db) {
       if (args.command === 'create') await dbs[name].create();
       else await dbs[name].apply(args.env, args.target);
