@@ -19,7 +19,10 @@ failed=()
 copy_collection() {
   local dest="$ROOT/.cache/ansible_collections/roost/coop"
   mkdir -p "$dest"
-  git ls-files -co --exclude-standard -z | rsync -a --delete --from0 --files-from=- ./ "$dest/"
+  git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ "$dest/"
+  # rsync --files-from never deletes: remove what git no longer lists (ansible-test's output stays).
+  comm -z -23 <(cd "$dest" && find . -type f -not -path './.git/*' -not -path './tests/output/*' -printf '%P\0' | sort -z) \
+    <(git ls-files -co --exclude-standard -z | sort -z) | (cd "$dest" && xargs -0 -r rm -f --)
   [ -d "$dest/.git" ] || git -C "$dest" init -q
   git -C "$dest" add -A >/dev/null 2>&1 || true
   echo "$dest"
