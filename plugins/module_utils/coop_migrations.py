@@ -60,10 +60,15 @@ def unknown_applied(scripts, applied):
     return sorted(name for name in set(applied) if name not in known and seed_env(name) is None)
 
 
+# Coop's built migrator, run with node from the release's db/ (the image's WORKDIR): every release
+# the collection supports builds db/ to build/index.js (coop-facts 11, db/Dockerfile).
+MIGRATOR = 'build/index.js'
+
+
 def migrator_commands(databases, env):
-    """npm argument lists, in order: db:create then db:update, per database (coop-facts 1, 9)."""
+    """node argument lists, in order: create then apply, per database (coop-facts 1, 9, 11)."""
     commands = []
     for db in databases:
-        for script in ('db:create', 'db:update'):
-            commands.append(['run', script, '--', '--db', db, '--env', env])
+        for command in ('create', 'apply'):
+            commands.append([MIGRATOR, command, '--db', db, '--env', env])
     return commands

@@ -33,7 +33,8 @@ options:
   scripts_dir:
     description:
       - Directory of the release's migration scripts, with one sub-directory per database
-        (C(api-server-pg), C(clickhouse), C(scylla)), for example C(/opt/coop/release/db/src/scripts).
+        (C(api-server-pg), C(clickhouse), C(scylla)): the built C(db/build/scripts) the migrator
+        runs, for example C(/opt/coop/release/db/build/scripts).
     type: path
     required: true
   databases:
@@ -60,7 +61,7 @@ seealso:
 EXAMPLES = r'''
 - name: Which migrations would run
   roost.coop.coop_migration_info:
-    scripts_dir: /opt/coop/release/db/src/scripts
+    scripts_dir: /opt/coop/release/db/build/scripts
     databases: [api-server-pg]
     env_file: /etc/coop/db.env
   register: migrations
@@ -93,12 +94,12 @@ unknown:
   sample: {api-server-pg: []}
 commands:
   description:
-    - The migrator's npm arguments to run, in order, from the release directory with the env of
-      C(db.env) - C(db:create) then C(db:update) for each database with pending scripts.
+    - The built migrator's node arguments to run, in order, from the release's C(db/) directory with
+      the env of C(db.env) - C(create) then C(apply) for each database with pending scripts.
   returned: always
   type: list
   elements: list
-  sample: [[run, 'db:create', --, --db, api-server-pg, --env, prod], [run, 'db:update', --, --db, api-server-pg, --env, prod]]
+  sample: [[build/index.js, create, --db, api-server-pg, --env, prod], [build/index.js, apply, --db, api-server-pg, --env, prod]]
 database_exists:
   description: Whether Coop's PostgreSQL database exists yet.
   returned: always
@@ -224,8 +225,8 @@ def main():
     for db in params['databases']:
         folder = os.path.join(params['scripts_dir'], db)
         if not os.path.isdir(folder):
-            module.fail_json(msg='%s does not exist; point scripts_dir at the release\'s db/src/scripts '
-                                 '(set coop_release_dir to where the Coop release is)' % folder)
+            module.fail_json(msg='%s does not exist; point scripts_dir at the built release\'s db/build/scripts '
+                                 '(the release role builds db/)' % folder)
         scripts = coop_migrations.scripts_for(os.listdir(folder), db, params['env'])
         if db == 'api-server-pg':
             result['database_exists'], applied = pg_applied(module)

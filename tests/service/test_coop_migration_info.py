@@ -43,7 +43,7 @@ def test_pending_against_sequelize_meta(tmp_path, scratch_db):
     second = run_module('coop_migration_info', args)
     assert second['pending']['api-server-pg'] == ['2025.01.04T00.00.00.d.sql']
     assert second['unknown']['api-server-pg'] == ['2024.12.31T00.00.00.old.sql']
-    assert [c[1] for c in second['commands']] == ['db:create', 'db:update']
+    assert [c[1] for c in second['commands']] == ['create', 'apply']
     staging = run_module('coop_migration_info', dict(args, env='staging'))
     assert staging['pending']['api-server-pg'] == ['2025.01.03T00.00.00.c.seed.staging.sql',
                                                    '2025.01.04T00.00.00.d.sql']
@@ -78,4 +78,4 @@ def test_connection_from_db_env_and_password_hidden(tmp_path, scratch_db):
 def test_missing_scripts_dir_names_the_fix(tmp_path, scratch_db):
     db = scratch_db(schema=False)
     result = run_module('coop_migration_info', dict(login_args(db), scripts_dir=str(tmp_path / 'nope')))
-    assert result['failed'] and 'coop_release_dir' in result['msg']
+    assert result['failed'] and 'db/build/scripts' in result['msg']

@@ -248,7 +248,7 @@ def test_podman_compose_reads_the_project_alike(one_host):
     job = podman_compose(project_dir, '--profile', 'jobs', 'run', '--rm', '--no-deps', JOBS[2])
     assert len(job) == 1 and job[0].endswith('/coop-worker:%s node bin/run-worker-or-job.js %s' % (VERSION, JOBS[2]))
     migrate = podman_compose(project_dir, '--profile', 'migrations', 'run', '--rm', '--no-deps', 'migrations',
-                             'npm', 'run', 'db:update', '--', '--db', 'api-server-pg', '--env', 'prod')
+                             'node', 'build/index.js', 'apply', '--db', 'api-server-pg', '--env', 'prod')
     assert len(migrate) == 1
-    assert migrate[0].endswith('/coop-migrations:%s npm run db:update -- --db api-server-pg --env prod' % VERSION)
+    assert migrate[0].endswith('/coop-migrations:%s node build/index.js apply --db api-server-pg --env prod' % VERSION)
     assert '-e SCYLLA_HOSTS=unused' in migrate[0] and 'UI_URL' not in migrate[0]

@@ -44,6 +44,7 @@ BASELINE = {
     'scylla': None,
     'clickhouse': None,
     'release': {'dir': '/opt/coop/release/db/src/scripts/api-server-pg', 'scripts': [INITIAL, SEED, LATER]},
+    'units': {'failed': []},
 }
 
 
@@ -148,6 +149,7 @@ BROKEN = [
      'EXPOSE_SENSITIVE_IMPLEMENTATION_DETAILS_IN_ERRORS'),
     ('unsafe_flags', server(ALLOW_USER_INPUT_LOCALHOST_URIS='true'), 'fail', 'ALLOW_USER_INPUT_LOCALHOST_URIS'),
     ('db_env_agrees', server(DATABASE_NAME='development'), 'warn', 'DATABASE_NAME=development'),
+    ('coop_units', setting(('units', 'failed'), [{'unit': 'coop-api.service', 'journal': ['Error: x']}]), 'fail', 'x'),
 ]
 
 # Other ways to pass than the baseline.

@@ -72,10 +72,10 @@ def test_bad_input_names_the_fix(db, env, word):
 
 def test_migrator_commands_create_then_update_per_db():
     assert cm.migrator_commands(['api-server-pg', 'scylla'], 'prod') == [
-        ['run', 'db:create', '--', '--db', 'api-server-pg', '--env', 'prod'],
-        ['run', 'db:update', '--', '--db', 'api-server-pg', '--env', 'prod'],
-        ['run', 'db:create', '--', '--db', 'scylla', '--env', 'prod'],
-        ['run', 'db:update', '--', '--db', 'scylla', '--env', 'prod'],
+        ['build/index.js', 'create', '--db', 'api-server-pg', '--env', 'prod'],
+        ['build/index.js', 'apply', '--db', 'api-server-pg', '--env', 'prod'],
+        ['build/index.js', 'create', '--db', 'scylla', '--env', 'prod'],
+        ['build/index.js', 'apply', '--db', 'scylla', '--env', 'prod'],
     ]
 
 

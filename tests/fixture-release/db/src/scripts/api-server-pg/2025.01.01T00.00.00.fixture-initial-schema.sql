@@ -14,3 +14,8 @@ CREATE TABLE public.org_settings (
   has_appeals_enabled boolean DEFAULT false,
   user_strike_ttl_days integer DEFAULT 90
 );
+-- Bookkeeping of the decisions job (coop-facts 11): empty after --env prod, the seed fills it.
+CREATE TABLE public.view_maintenance_metadata (
+  table_name text PRIMARY KEY,
+  last_insert timestamp NOT NULL DEFAULT '-infinity'
+);
