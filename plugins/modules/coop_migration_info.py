@@ -13,8 +13,9 @@ module: coop_migration_info
 short_description: List the Coop migration scripts that are pending on a database
 version_added: 0.1.0
 description:
-  - Lists the migration scripts of a Coop release (C(db/src/scripts/<db>/)) and the names Coop's
-    migrator recorded as applied, and returns the difference, per database.
+  - Lists the migration scripts of a Coop release (C(db/build/scripts/<db>/) once built,
+    C(db/src/scripts/<db>/) in the source) and the names Coop's migrator recorded as applied, and
+    returns the difference, per database.
   - Applied names are read from C(public."SequelizeMeta") (PostgreSQL), from
     C(<CLICKHOUSE_DATABASE>.<CLICKHOUSE_MIGRATIONS_TABLE>) over ClickHouse's HTTP interface, and
     from C(<SCYLLA_KEYSPACE>.migrations_metadata) (needs the Python C(cassandra-driver)). Names
@@ -33,7 +34,7 @@ options:
   scripts_dir:
     description:
       - Directory of the release's migration scripts, with one sub-directory per database
-        (C(api-server-pg), C(clickhouse), C(scylla)): the built C(db/build/scripts) the migrator
+        (C(api-server-pg), C(clickhouse), C(scylla)), i.e. the built C(db/build/scripts) the migrator
         runs, for example C(/opt/coop/release/db/build/scripts).
     type: path
     required: true
