@@ -116,8 +116,6 @@ def losses(dump_counts, dump_meta, live_counts, live_meta, newer):
     return {'migrations': sorted(set(live_meta) - set(dump_meta)), 'tables': changed, 'written_after_dump': newer}
 
 
-
-
 def dump_counts(argv, env):
     """copy_counts of the data pg_restore argv prints, read line by line (it is as large as the
     database, so never held whole); returns (counts, meta, rc, last stderr line)."""

@@ -21,7 +21,7 @@ description:
     C(pg_database_size * space_factor + min_free_bytes) and fails with the figures when the dump
     would not fit.
   - O(state=restore) restores O(dump) (or the newest dump of the database) into a new database with
-    C(pg_restore --single-transaction --exit-on-error), then swaps the names in one transaction: the
+    C(pg_restore --single-transaction --exit-on-error), then swaps the names in one transaction - the
     live database becomes C(<db>_replaced_<time>) and the restored one takes its name. A failed
     restore drops the new database and leaves the live one untouched. The replaced database is kept
     (O(keep_replaced=true), the default, so rows written after the dump can still be read) or dropped.
@@ -93,7 +93,7 @@ notes:
   - The password reaches C(pg_dump) and C(pg_restore) through the C(PGPASSWORD) environment variable,
     never their command line.
   - A restore needs a user that may create databases and owns (or is superuser over) Coop's
-    database, and no other session on it: stop Coop first (the C(roost.coop.restore) playbook does).
+    database, and no other session on it - stop Coop first (the C(roost.coop.restore) playbook does).
   - Database-level settings (C(ALTER DATABASE ... SET), C(GRANT ... ON DATABASE)) are not part of a
     C(-Fc) dump of the database's contents and are not carried over to the restored database.
 seealso:
