@@ -131,3 +131,24 @@ def test_restore_drops_replaced_when_asked_and_failed_restore_leaves_live(scratc
     failed = run_module('coop_backup', dict(login_args(db), dest_dir=str(tmp_path), state='restore'))
     assert failed.get('failed') and 'pg_restore' in failed['msg'], failed
     assert names(db) == sorted(coop_schema.MIGRATIONS_NEW)
+
+
+def test_checklist_backup_recent(scratch_db, tmp_path):
+    db = scratch_db()
+    env = tmp_path / 'db.env'
+    env.write_text('API_SERVER_DATABASE_NAME=%s\n' % db)
+    env.chmod(0o600)
+
+    def status(**args):
+        result = run_module('coop_checklist', dict(db_env=str(env), checks=['backup_recent'], fail_on='never', **args))
+        return result['checks'][0]
+
+    assert status()['status'] == 'skip'
+    empty = status(backup_dir=str(tmp_path / 'none'))
+    assert empty['status'] == 'warn' and 'cannot list' in empty['detail']
+    (tmp_path / 'backups').mkdir()
+    assert 'no dump' in status(backup_dir=str(tmp_path / 'backups'))['detail']
+    dump(db, tmp_path / 'backups')
+    assert status(backup_dir=str(tmp_path / 'backups'))['status'] == 'pass'
+    old = status(backup_dir=str(tmp_path / 'backups'), backup_max_age_hours=-1)
+    assert old['status'] == 'warn' and 'hours old' in old['detail'] and 'site.yml --tags backup' in old['remedy']
