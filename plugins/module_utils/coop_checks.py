@@ -16,6 +16,7 @@ Facts (a dict; a missing or None part means "not gathered"):
   scylla     {'hosts': [..], 'unreachable': [{'host', 'error'}]}      only when probed
   clickhouse {'url', 'reachable', 'error'}                             only when probed
   release    {'dir', 'scripts': [names] | None, 'error'}               only with a release dir
+  units      {'failed': [{'unit', 'journal': [lines]}], 'error'}        only where systemctl exists
   backups    {'dir', 'newest', 'age_hours', 'max_age_hours', 'error'}  only with a backup dir
 
 Each check returns {id, title, status: pass|warn|fail|skip, detail, remedy}. Details name
@@ -642,6 +643,31 @@ def check_db_env_agrees(facts):
     if differ:
         return WARN, _names(differ), 'migrations would go to another database than the server reads; align the two files'
     return PASS, 'same host, port, database and user', ''
+
+
+def last_line(journal):
+    """The last line of a unit's journal that says something: not blank, not a stack frame, not Node's
+    `Node.js vX` footer (an uncaught error ends with those)."""
+    for line in reversed(journal or []):
+        text = line.strip()
+        if text and not text.startswith('at ') and not text.startswith('Node.js v') and text != '^':
+            return text
+    return '(no journal lines)'
+
+
+@check('coop_units', 'No Coop unit failed (API, worker, job runs)')
+def check_coop_units(facts):
+    units = facts.get('units')
+    if units is None:
+        return SKIP, 'no systemd on this host', 'run the checklist on the hosts that run Coop with systemd'
+    if units.get('error'):
+        return SKIP, units['error'], 'run the checklist where systemctl answers (a host booted with systemd)'
+    failed = units.get('failed') or []
+    if failed:
+        return FAIL, '; '.join('%s: %s' % (u['unit'], last_line(u.get('journal'))) for u in failed), \
+            'read `journalctl -u <unit>`, fix the cause (a failing RefreshMRTDecisionsMaterializedViewJob lacks its ' \
+            'bookkeeping row: run the roost.coop.migrations role), then `systemctl reset-failed <unit>`'
+    return PASS, 'no failed coop-* unit', ''
 
 
 @check('backup_recent', 'A recent dump of the database exists')

@@ -24,7 +24,8 @@ description:
     C(SequelizeMeta); C(NCMEC_ENV=production) without approval; warehouse/analytics adapters;
     PostgreSQL, Redis, Scylla and ClickHouse reachable; pending migrations of a release; Redis
     C(appendonly yes) and C(maxmemory-policy noeviction); C(max_connections) against Coop's pool
-    sizes; error details and localhost URIs off; server and migrator on the same database."
+    sizes; error details and localhost URIs off; server and migrator on the same database; no failed
+    C(coop-*) systemd unit (with its last journal line)."
   - Read-only, it never changes anything and always reports C(changed=false).
   - Secret values are never part of the result; details name the variables only.
 author: roost.coop developers (@roostorg)
@@ -110,7 +111,7 @@ options:
         C(email_senders), C(email_domains), C(sample_orgs), C(default_passwords), C(staging_seed),
         C(ncmec_env), C(warehouse_adapter), C(postgres_reachable), C(redis_reachable),
         C(scylla_reachable), C(clickhouse_reachable), C(pending_migrations), C(redis_persistence),
-        C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees), C(backup_recent)."
+        C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees), C(coop_units), C(backup_recent)."
     type: list
     elements: str
 extends_documentation_fragment:
@@ -355,6 +356,23 @@ def gather_release(release_dir):
     return {'dir': release_dir, 'error': 'no %s under %s' % (' or '.join(SCRIPT_DIRS), release_dir)}
 
 
+def gather_units(module):
+    """Failed coop-* systemd units with their last journal lines; None without systemctl."""
+    systemctl = module.get_bin_path('systemctl')
+    if not systemctl:
+        return None
+    rc, out, err = module.run_command([systemctl, 'list-units', '--all', '--failed', '--plain', '--no-legend',
+                                       '--no-pager', 'coop-*'])
+    if rc != 0:
+        return {'error': 'systemctl: %s' % (err or out).strip()}
+    failed = []
+    for unit in [line.split()[0] for line in out.splitlines() if line.strip()]:
+        _rc, journal, _err = module.run_command([module.get_bin_path('journalctl') or 'journalctl', '--no-pager',
+                                                 '-o', 'cat', '-n', '20', '_SYSTEMD_UNIT=%s' % unit])
+        failed.append({'unit': unit, 'journal': journal.splitlines()})
+    return {'failed': failed}
+
+
 def gather_backups(folder, max_age_hours, dbname):
     """The newest coop_backup dump of dbname in folder and its age."""
     if not folder:
@@ -386,6 +404,7 @@ def gather(module):
         'scylla': gather_scylla(module, server),
         'clickhouse': gather_clickhouse(module, server),
         'release': gather_release(module.params['release_dir']),
+        'units': gather_units(module),
         'backups': gather_backups(module.params['backup_dir'], module.params['backup_max_age_hours'],
                                   (coop_db.settings_from_env(env['db'] or {}) or coop_db.settings_from_env(server or {})
                                    ).get('dbname', 'coop')),

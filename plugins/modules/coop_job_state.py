@@ -18,7 +18,7 @@ description:
     C(manual_review_tool.dim_mrt_decisions_materialized); only the staging seed inserts it, so a
     production install (C(--env prod) migrations) lacks it.
   - This module inserts each missing row with its initial value (C(last_insert = '-infinity'), a
-    full first refresh) and leaves existing rows alone: the jobs own them afterwards.
+    full first refresh) and leaves existing rows alone, as the jobs own them afterwards.
   - Run it after the migrations, which create the tables.
 author: roost.coop developers (@roostorg)
 attributes:

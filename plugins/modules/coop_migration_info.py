@@ -33,7 +33,7 @@ options:
   scripts_dir:
     description:
       - Directory of the release's migration scripts, with one sub-directory per database
-        (C(api-server-pg), C(clickhouse), C(scylla)) - the built C(db/build/scripts) the migrator
+        (C(api-server-pg), C(clickhouse), C(scylla)), i.e. the built C(db/build/scripts) the migrator
         runs, for example C(/opt/coop/release/db/build/scripts).
     type: path
     required: true

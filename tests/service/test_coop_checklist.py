@@ -15,7 +15,7 @@ from tests.conftest import pg_connect, pg_dump, run_module
 from tests.fixtures import coop_schema
 from tests.service import checklist_support as live
 
-ALWAYS_SKIPPED = {'scylla_reachable', 'clickhouse_reachable', 'backup_recent'}
+ALWAYS_SKIPPED = {'scylla_reachable', 'clickhouse_reachable', 'coop_units', 'backup_recent'}  # no systemd here; no backup_dir
 
 
 @pytest.fixture(scope='module')

@@ -16,16 +16,8 @@ import pytest
 
 from tests.conftest import ansible_playbook
 from tests.service import fixture_release as fx
-from tests.service.test_config_roles import base_vars, env_file
+from tests.service.test_config_roles import PLAYBOOK, base_vars, env_file
 
-PLAYBOOK = """
-- name: Coop config on localhost
-  hosts: localhost
-  gather_facts: false
-  roles:
-    - roost.coop.preflight
-    - roost.coop.config
-"""
 SCYLLA = {'coop_scylla_hosts': ['127.0.0.1:9042'], 'coop_scylla_username': 'coop',
           'coop_scylla_password': 'scylla-' + uuid.uuid4().hex}
 

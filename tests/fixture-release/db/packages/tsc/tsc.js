@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // "Compiles" src/**/*.js into build/ like tsc would (a devDependency, pruned after the build).
 import { cpSync, rmSync } from 'node:fs';
 
