@@ -1,11 +1,20 @@
 # shellcheck shell=sh
 # What the release role finds on the host, in one round trip: one "key<TAB>value" line each.
-# Arguments: NODE_DIR RELEASE_STAMP SERVER_STAMP CLIENT_STAMP CLIENT_ENV; '-' means absent.
-node_dir=$1
+# Arguments: NODE_DIR INSTALL_DIR LEGACY_DIR CLIENT_ENV MARKER; '-' means absent.
+node_dir=$1 install_dir=$2 legacy=$3 client_env=$4 marker=$5
 node=$("$node_dir/bin/node" -p "process.version + ' ' + require('$node_dir/lib/node_modules/npm/package.json').version" 2>/dev/null)
 printf 'node\t%s\n' "${node:--}"
-printf 'release\t%s\n' "$(head -n1 "$2" 2>/dev/null || echo -)"
-printf 'server_build\t%s\n' "$(head -n1 "$3" 2>/dev/null || echo -)"
-printf 'client_build\t%s\n' "$(head -n1 "$4" 2>/dev/null || echo -)"
-sum=$(sha256sum "$5" 2>/dev/null) && sum=${sum%% *} || sum=-
+printf 'current\t%s\n' "$(readlink "$install_dir/current" || echo -)"
+printf 'previous\t%s\n' "$(readlink "$install_dir/previous" || echo -)"
+releases=
+for dir in "$install_dir"/releases/*/; do
+  [ -f "$dir$marker" ] && releases="$releases $(basename "$dir")"
+done
+printf 'releases\t%s\n' "${releases# }"
+if [ -d "$legacy" ] && [ ! -L "$legacy" ]; then
+  printf 'legacy\t%s\n' "$(head -n1 "$legacy/.coop-release" 2>/dev/null || echo unknown)"
+else
+  printf 'legacy\t-\n'
+fi
+sum=$(sha256sum "$client_env" 2>/dev/null) && sum=${sum%% *} || sum=-
 printf 'client_env\t%s\n' "$sum"
