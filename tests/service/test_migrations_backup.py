@@ -92,3 +92,31 @@ def test_downgrade_refused_with_database_unchanged(tmp_path, scratch_db):
     assert pg_dump(db) == before and dumps(tmp_path) == [] and not (tmp_path / 'migrated').exists()
     with pg_connect(db) as conn:
         assert conn.execute('SELECT count(*) FROM public."SequelizeMeta"').fetchone()[0] == len(coop_schema.MIGRATIONS_NEW)
+
+
+RESTORE = """
+- name: Restore on localhost
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Say what is lost, stop Coop and restore
+      ansible.builtin.include_role:
+        name: roost.coop.migrations
+        tasks_from: restore.yml
+"""
+
+
+def test_restore_says_what_is_lost_and_refuses_without_confirmation(tmp_path, scratch_db):
+    db = scratch_db()
+    run(tmp_path, db, coop_schema.MIGRATIONS_NEW + [NEW])  # takes the dump, then the stand-in migrator fails
+    with pg_connect(db) as conn:
+        coop_schema.add_org(conn, 'late', 'Written after the dump')
+    before = pg_dump(db)
+    variables = {'coop_backup_host': 'localhost', 'coop_backup_dir': str(tmp_path / 'backups'),
+                 'coop_install_dir': str(tmp_path / 'opt'), 'coop_database_host': PG['host'],
+                 'coop_database_port': PG['port'], 'coop_database_name': db, 'coop_database_user': PG['user'],
+                 'coop_database_password': PG['password'], 'coop_manage_postgresql': False}
+    rc, out = run_play(tmp_path, RESTORE, variables)
+    assert rc != 0 and 'Not restoring' in out and 'coop_restore_confirm=yes' in out, out[-3000:]
+    assert '"public.orgs":' in out and '{"live": 1, "dump": 0}' in out and 'public.orgs' in out.split('Newest rows')[1]
+    assert pg_dump(db) == before and PG['password'] not in out
