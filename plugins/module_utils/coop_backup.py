@@ -116,16 +116,30 @@ def losses(dump_counts, dump_meta, live_counts, live_meta, newer):
     return {'migrations': sorted(set(live_meta) - set(dump_meta)), 'tables': changed, 'written_after_dump': newer}
 
 
+def start(argv, env, stdout=None):
+    """Start argv (stderr kept in a temporary file for finish()); the caller works while it runs."""
+    import subprocess
+    import tempfile
+    errors = tempfile.TemporaryFile()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE if stdout else subprocess.DEVNULL, stderr=errors, env=env)
+    proc.errors = errors
+    return proc
+
+
+def finish(proc):
+    """(exit status, last non-blank stderr line) of a process from start()."""
+    rc = proc.wait()
+    proc.errors.seek(0)
+    text = [line for line in proc.errors.read().decode('utf-8', 'replace').splitlines() if line.strip()]
+    proc.errors.close()
+    return rc, (text[-1] if text else '')
+
+
 def dump_counts(argv, env):
     """copy_counts of the data pg_restore argv prints, read line by line (it is as large as the
     database, so never held whole); returns (counts, meta, rc, last stderr line)."""
-    import subprocess
-    import tempfile
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, env=env)
-        counts, meta = copy_counts(raw.decode('utf-8', 'replace').rstrip('\n') for raw in proc.stdout)
-        proc.stdout.close()
-        rc = proc.wait()
-        errors.seek(0)
-        text = [line for line in errors.read().decode('utf-8', 'replace').splitlines() if line.strip()]
-    return counts, meta, rc, (text[-1] if text else '')
+    proc = start(argv, env, stdout=True)
+    counts, meta = copy_counts(raw.decode('utf-8', 'replace').rstrip('\n') for raw in proc.stdout)
+    proc.stdout.close()
+    rc, error = finish(proc)
+    return counts, meta, rc, error

@@ -341,49 +341,67 @@ def restore(module, settings):
     dumped = info.get('time') or datetime.utcfromtimestamp(os.path.getmtime(path))
     dumped = dumped.replace(tzinfo=timezone.utc)
     env = dict(os.environ, **libpq_env(settings))
-    counts, meta, rc, err = coop_backup.dump_counts([tool(module, 'pg_restore'), '--data-only', '-f', '-', path], env)
-    if rc != 0:
-        module.fail_json(msg='cannot read %s with pg_restore (exit %s): %s; is it a pg_dump -Fc file?' % (path, rc, err))
+    pg_restore = tool(module, 'pg_restore')
     admin = open_db(module, settings, params['maintenance_db'])
     with admin:
         row = admin.execute('SELECT pg_get_userbyid(datdba), datcollate, datctype, pg_encoding_to_char(encoding) '
                             'FROM pg_database WHERE datname = %s', (dbname,)).fetchone()
+        stamp = datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S')
+        replaced = '%s_replaced_%s' % (dbname[:40], stamp) if row is not None else ''
+        fresh = '%s_restore_%s' % (dbname[:40], stamp)
+        loading = None
+        if not module.check_mode:
+            create_database(module, admin, fresh, row)
+            # pg_restore fills the new database while the loss is worked out.
+            loading = coop_backup.start([pg_restore, '--single-transaction', '--exit-on-error', '-d', fresh, path], env)
+        counts, meta, rc, err = coop_backup.dump_counts([pg_restore, '--data-only', '-f', '-', path], env)
+        if rc != 0:
+            give_up(module, admin, loading, fresh, 'cannot read %s with pg_restore (exit %s): %s; is it a pg_dump -Fc '
+                                                   'file?' % (path, rc, err))
         lost = {'migrations': [], 'tables': {}, 'written_after_dump': {}}
         if row is not None:
             with open_db(module, settings) as live:
                 live_counts, live_meta, newer = live_state(live, dumped)
             lost = coop_backup.losses(counts, meta, live_counts, live_meta, newer)
-        stamp = datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S')
-        replaced = '%s_replaced_%s' % (dbname[:40], stamp) if row is not None else ''
         result = dict(changed=True, path=path, size=os.path.getsize(path), release=info.get('release', 'unknown'),
                       last_migration=info.get('last_migration', 'unknown'), lost=lost, dumped_at=dumped.isoformat(),
                       replaced_database=replaced if params['keep_replaced'] else '')
         if module.check_mode:
             module.exit_json(**result)
-        swap(module, admin, settings, path, row, replaced)
+        rc, err = coop_backup.finish(loading)
+        if rc != 0:
+            give_up(module, admin, None, fresh, 'pg_restore of %s failed (exit %s), %s is untouched: %s'
+                                                % (path, rc, dbname, err))
+        swap(module, admin, dbname, fresh, row, replaced)
     module.exit_json(**result)
 
 
-def swap(module, admin, settings, path, row, replaced):
-    """Restore into a new database, then give it the live one's name in one transaction."""
-    sql, psycopg = coop_db.sql, coop_db.psycopg
-    dbname = settings['dbname']
-    fresh = '%s_restore_%s' % (dbname[:40], replaced[-14:] or datetime.now(timezone.utc).strftime('%Y%m%d%H%M%S'))
+def create_database(module, admin, fresh, row):
+    """The database to restore into, with the live one's owner, encoding and locale."""
+    sql = coop_db.sql
     create = sql.SQL('CREATE DATABASE {} TEMPLATE template0').format(sql.Identifier(fresh))
     if row is not None:
         create = sql.SQL('CREATE DATABASE {} TEMPLATE template0 OWNER {} ENCODING {} LC_COLLATE {} LC_CTYPE {}').format(
             sql.Identifier(fresh), sql.Identifier(row[0]), sql.Literal(row[3]), sql.Literal(row[1]), sql.Literal(row[2]))
     try:
         admin.execute(create)
-    except psycopg.Error as exc:
+    except coop_db.psycopg.Error as exc:
         module.fail_json(msg='cannot create the database to restore into (%s): %s; the user needs CREATEDB'
                              % (fresh, coop_db.error_text(exc)))
-    rc, _out, err = module.run_command(
-        [tool(module, 'pg_restore'), '--single-transaction', '--exit-on-error', '-d', fresh, path],
-        environ_update=libpq_env(settings))
-    if rc != 0:
-        admin.execute(sql.SQL('DROP DATABASE {}').format(sql.Identifier(fresh)))
-        module.fail_json(msg='pg_restore of %s failed (exit %s), %s is untouched: %s' % (path, rc, dbname, last_line(err)))
+
+
+def give_up(module, admin, loading, fresh, msg):
+    """Stop a running pg_restore, drop the new database, fail with msg."""
+    if loading is not None:
+        loading.kill()
+        coop_backup.finish(loading)
+    admin.execute(coop_db.sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(coop_db.sql.Identifier(fresh)))
+    module.fail_json(msg=msg)
+
+
+def swap(module, admin, dbname, fresh, row, replaced):
+    """Give the restored database the live one's name in one transaction."""
+    sql, psycopg = coop_db.sql, coop_db.psycopg
     try:
         if row is not None:
             admin.execute(sql.SQL('ALTER DATABASE {} WITH ALLOW_CONNECTIONS false').format(sql.Identifier(dbname)))
