@@ -131,6 +131,8 @@ def test_restore_drops_replaced_when_asked_and_failed_restore_leaves_live(scratc
     failed = run_module('coop_backup', dict(login_args(db), dest_dir=str(tmp_path), state='restore'))
     assert failed.get('failed') and 'pg_restore' in failed['msg'], failed
     assert names(db) == sorted(coop_schema.MIGRATIONS_NEW)
+    with pg_connect(autocommit=True) as admin:  # the half-made database is gone
+        assert admin.execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s", (db + '_%',)).fetchone()[0] == 0
 
 
 def test_checklist_backup_recent(scratch_db, tmp_path):
