@@ -154,3 +154,21 @@ def test_checklist_backup_recent(scratch_db, tmp_path):
     assert status(backup_dir=str(tmp_path / 'backups'))['status'] == 'pass'
     old = status(backup_dir=str(tmp_path / 'backups'), backup_max_age_hours=-1)
     assert old['status'] == 'warn' and 'hours old' in old['detail'] and 'site.yml --tags backup' in old['remedy']
+
+
+def test_password_reaches_pg_dump_by_environment_not_argv(scratch_db, tmp_path):
+    db = scratch_db()
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    for name in ('pg_dump', 'pg_restore'):  # record the argv and environment, then run the real tool
+        wrapper = bin_dir / name
+        wrapper.write_text('#!/bin/sh\necho "$@" >> %s/argv.txt\nenv >> %s/env.txt\nexec /usr/bin/%s "$@"\n'
+                           % (tmp_path, tmp_path, name))
+        wrapper.chmod(0o755)
+    taken = dump(db, tmp_path / 'backups', bin_dir=str(bin_dir))
+    restored = run_module('coop_backup', dict(login_args(db), dest_dir=str(tmp_path / 'backups'), state='restore',
+                                              keep_replaced=False, bin_dir=str(bin_dir)))
+    assert not taken.get('failed') and not restored.get('failed'), (taken, restored)
+    argv = (tmp_path / 'argv.txt').read_text()
+    assert '-Fc' in argv and '--single-transaction' in argv and PG['password'] not in argv
+    assert 'PGPASSWORD=%s' % PG['password'] in (tmp_path / 'env.txt').read_text()
