@@ -13,8 +13,9 @@ module: coop_migration_info
 short_description: List the Coop migration scripts that are pending on a database
 version_added: 0.1.0
 description:
-  - Lists the migration scripts of a Coop release (C(db/src/scripts/<db>/)) and the names Coop's
-    migrator recorded as applied, and returns the difference, per database.
+  - Lists the migration scripts of a Coop release (C(db/build/scripts/<db>/) once built,
+    C(db/src/scripts/<db>/) in the source) and the names Coop's migrator recorded as applied, and
+    returns the difference, per database.
   - Applied names are read from C(public."SequelizeMeta") (PostgreSQL), from
     C(<CLICKHOUSE_DATABASE>.<CLICKHOUSE_MIGRATIONS_TABLE>) over ClickHouse's HTTP interface, and
     from C(<SCYLLA_KEYSPACE>.migrations_metadata) (needs the Python C(cassandra-driver)). Names

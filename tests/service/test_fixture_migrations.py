@@ -185,3 +185,14 @@ def test_coop_job_state_before_the_migrations(deploy):
     assert run_module('coop_job_state', args, check=True)['inserted'] == [JOB]
     failed = run_module('coop_job_state', args)
     assert failed['failed'] and 'run the migrations first' in failed['msg']
+
+
+def test_a_crash_shows_the_error_not_nodes_footer(release, users, deploy):
+    config, dbname, run = deploy
+    env = fx.db_env(dbname)
+    del env['SCYLLA_HOSTS']  # every migrator command splits it at start-up (coop-facts 9)
+    fx.write_env(config / 'db.env', env, users[1])
+    rc, out = run(release)
+    assert rc != 0, out[-4000:]
+    assert ("create --db api-server-pg --env prod in %s/db: TypeError: Cannot read properties of undefined "
+            "(reading 'split')" % release) in ' '.join(out.split()), out[-4000:]

@@ -41,12 +41,18 @@ def releases():
 @pytest.fixture
 def account():
     name = 'cooprel%s' % uuid.uuid4().hex[:6]
+    parent = fx.open_dir()  # the runtime user reads server.env there
+    OPEN_DIRS[name] = parent
     yield name
     fx.drop_user(name)
+    shutil.rmtree(str(parent))
+
+
+OPEN_DIRS = {}
 
 
 def configure(tmp_path, account, **extra):
-    config_dir = fx.open_dir() / 'etc-coop'
+    config_dir = OPEN_DIRS[account] / 'etc-coop'
     variables = dict(base_vars(config_dir, account), **extra)
     (tmp_path / 'vars.json').write_text(json.dumps(variables))
     (tmp_path / 'play.yml').write_text(PLAYBOOK)
@@ -82,6 +88,13 @@ def stop(proc):
     return proc.communicate(timeout=10)
 
 
+def answers_as(release, user, env_path):
+    """The release the fixture API answers as with env_path, stopped again; None when it did not boot."""
+    proc, answer = boot(release, user, env_path)
+    stop(proc)
+    return answer
+
+
 def test_one_zero_two_without_scylla_is_refused_with_the_fix(tmp_path, account):
     rc, out, config_dir = configure(tmp_path, account, coop_version='1.0.2')
     assert rc != 0
@@ -97,9 +110,7 @@ def test_one_zero_two_with_scylla_gets_no_flag_and_boots(tmp_path, account, rele
     server = env_file(config_dir, 'server')
     assert 'ITEM_INVESTIGATION_AND_STRIKES_ENABLED' not in server
     assert server['SCYLLA_HOSTS'] == '127.0.0.1:9042' and server['SCYLLA_USERNAME'] == 'coop'
-    proc, answer = boot(releases['1.0.2'], account, config_dir / 'server.env')
-    stop(proc)
-    assert answer == '1.0.2'
+    assert answers_as(releases['1.0.2'], account, config_dir / 'server.env') == '1.0.2'
 
 
 def test_main_without_scylla_gets_the_flag_and_boots(tmp_path, account, releases):
@@ -107,9 +118,7 @@ def test_main_without_scylla_gets_the_flag_and_boots(tmp_path, account, releases
     assert rc == 0, out[-4000:]
     server = env_file(config_dir, 'server')
     assert server['ITEM_INVESTIGATION_AND_STRIKES_ENABLED'] == 'false' and 'SCYLLA_USERNAME' not in server
-    proc, answer = boot(releases['main'], account, config_dir / 'server.env')
-    stop(proc)
-    assert answer == 'main'
+    assert answers_as(releases['main'], account, config_dir / 'server.env') == 'main'
     # The same file cannot boot 1.0.2: the failure preflight prevents.
     proc, answer = boot(releases['1.0.2'], account, config_dir / 'server.env')
     _out, err = stop(proc)
@@ -132,3 +141,14 @@ def test_unknown_version_is_allowed_with_a_warning_naming_the_rules(tmp_path, ac
     assert rc == 0, out[-4000:]
     assert 'coop_version 1.1.0 is not a release this collection knows' in out
     assert 'applied the rules of main' in ' '.join(out.split())
+
+
+def test_one_zero_two_boots_with_placeholder_scylla_settings_in_the_extras(tmp_path, account, releases):
+    """1.0.2's Scylla client connects lazily: any values let it boot (strikes fail when used)."""
+    extra = {'SCYLLA_HOSTS': 'unused', 'SCYLLA_USERNAME': 'none', 'SCYLLA_PASSWORD': 'none-' + uuid.uuid4().hex,
+             'SCYLLA_LOCAL_DATACENTER': 'datacenter1'}
+    rc, out, config_dir = configure(tmp_path, account, coop_version='1.0.2', coop_server_env_extra=extra)
+    assert rc == 0, out[-4000:]
+    server = env_file(config_dir, 'server')
+    assert server['SCYLLA_HOSTS'] == 'unused' and 'ITEM_INVESTIGATION_AND_STRIKES_ENABLED' not in server
+    assert answers_as(releases['1.0.2'], account, config_dir / 'server.env') == '1.0.2'
