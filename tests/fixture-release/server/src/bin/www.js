@@ -38,10 +38,13 @@ function send(res, status, body) {
   res.end(body);
 }
 
+// Fixture only: a test machine shared with other CPU-heavy work may raise the limit (Coop's is 75 %).
+const CPU_LIMIT = Number(process.env.FIXTURE_READY_CPU_LIMIT || 0.75);
+
 const server = http.createServer(async (req, res) => {
   const url = req.url.split('?')[0];
   if (req.method === 'GET' && url === '/api/v1/ready') {
-    send(res, ...(await cpuUsage() > 0.75 ? [500, 'Unhealthy'] : [200, 'Healthy']));
+    send(res, ...(await cpuUsage() > CPU_LIMIT ? [500, 'Unhealthy'] : [200, 'Healthy']));
   } else if (req.method === 'GET' && url === '/api/v1/fixture-release') {
     send(res, 200, RELEASE); // fixture only: which release answers (upgrade tests)
   } else if (!process.env.SESSION_SECRET) {
