@@ -113,6 +113,7 @@ def test_restore_says_what_is_lost_and_refuses_without_confirmation(tmp_path, sc
         coop_schema.add_org(conn, 'late', 'Written after the dump')
     before = pg_dump(db)
     variables = {'coop_backup_host': 'localhost', 'coop_backup_dir': str(tmp_path / 'backups'),
+                 'coop_config_dir': str(tmp_path / 'etc'),
                  'coop_install_dir': str(tmp_path / 'opt'), 'coop_database_host': PG['host'],
                  'coop_database_port': PG['port'], 'coop_database_name': db, 'coop_database_user': PG['user'],
                  'coop_database_password': PG['password'], 'coop_manage_postgresql': False}
@@ -120,3 +121,11 @@ def test_restore_says_what_is_lost_and_refuses_without_confirmation(tmp_path, sc
     assert rc != 0 and 'Not restoring' in out and 'coop_restore_confirm=yes' in out, out[-3000:]
     assert '"public.orgs":' in out and '{"live": 1, "dump": 0}' in out and 'public.orgs' in out.split('Newest rows')[1]
     assert pg_dump(db) == before and PG['password'] not in out
+
+
+def test_backup_host_without_db_env_connects_with_the_coop_database_variables(tmp_path, scratch_db):
+    db = scratch_db()
+    out = run(tmp_path, db, coop_schema.MIGRATIONS_NEW + [NEW], '-e', 'ansible_connection=local',
+              coop_backup_host='127.0.0.1')
+    assert [d.split('__')[0] for d in dumps(tmp_path)] == [db] and 'on 127.0.0.1' in out, out[-3000:]
+    assert PG['password'] not in out
