@@ -1,0 +1,62 @@
+"""Upgrade probe for the molecule test host: GET / and /api/v1/ready through nginx on loopback,
+each every 0.2 s in its own thread, until STOP_FILE exists or MAX_SECONDS pass (bounded).
+Writes a JSON summary to OUT: requests, failures of /, and the longest time between two
+successful ready answers."""
+import json
+import os
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+OUT, STOP_FILE, MAX_SECONDS = sys.argv[1], sys.argv[2], float(sys.argv[3])
+DEADLINE = time.monotonic() + MAX_SECONDS
+result = {'root': 0, 'root_failed': [], 'ready': 0, 'ready_failed': 0, 'longest_ready_gap': 0.0}
+
+
+def status(path):
+    try:
+        with urllib.request.urlopen('http://127.0.0.1' + path, timeout=5) as answer:
+            answer.read()
+            return answer.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except Exception as exc:  # pylint: disable=broad-except
+        return type(exc).__name__
+
+
+def running():
+    return time.monotonic() < DEADLINE and not os.path.exists(STOP_FILE)
+
+
+def root():
+    while running():
+        code = status('/')
+        result['root'] += 1
+        if code != 200:
+            result['root_failed'].append([round(time.time(), 1), code])
+        time.sleep(0.2)
+
+
+def ready():
+    last_ok = time.monotonic()
+    while running():
+        code = status('/api/v1/ready')
+        now = time.monotonic()
+        result['ready'] += 1
+        if code == 200:
+            result['longest_ready_gap'] = max(result['longest_ready_gap'], round(now - last_ok, 2))
+            last_ok = now
+        else:
+            result['ready_failed'] += 1
+        time.sleep(0.2)
+
+
+threads = [threading.Thread(target=root), threading.Thread(target=ready)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with open(OUT, 'w', encoding='utf-8') as out:
+    json.dump(result, out)
