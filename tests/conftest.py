@@ -171,3 +171,13 @@ def play_recap(output, host='localhost'):
                       output)
     assert match, output[-3000:]
     return dict(zip(('ok', 'changed', 'unreachable', 'failed'), map(int, match.groups())))
+
+
+def run_play(tmp_path, playbook_text, variables, *args):
+    """ansible_playbook of playbook_text with variables as an extra-vars file; (rc, stdout + stderr)."""
+    vars_file = tmp_path / ('vars-%s.json' % uuid.uuid4().hex[:6])
+    vars_file.write_text(json.dumps(variables))
+    playbook = tmp_path / 'play.yml'
+    playbook.write_text(playbook_text)
+    proc = ansible_playbook(playbook, '-e', '@%s' % vars_file, *args)
+    return proc.returncode, proc.stdout + proc.stderr

@@ -18,6 +18,7 @@ Facts (a dict; a missing or None part means "not gathered"):
   clickhouse {'url', 'reachable', 'error'}                             only when probed
   release    {'dir', 'scripts': [names] | None, 'error'}               only with a release dir
   units      {'failed': [{'unit', 'journal': [lines]}], 'error'}        only where systemctl exists
+  backups    {'dir', 'newest', 'age_hours', 'max_age_hours', 'error'}  only with a backup dir
 
 Each check returns {id, title, status: pass|warn|fail|skip, detail, remedy}. Details name
 variables, never the value of a secret.
@@ -751,3 +752,20 @@ def check_coop_units(facts):
             'read `journalctl -u <unit>`, fix the cause (a failing RefreshMRTDecisionsMaterializedViewJob lacks its ' \
             'bookkeeping row: run the roost.coop.migrations role), then `systemctl reset-failed <unit>`'
     return PASS, 'no failed coop-* unit', ''
+
+
+@check('backup_recent', 'A recent dump of the database exists')
+def check_backup_recent(facts):
+    backups = facts.get('backups')
+    if not backups:
+        return SKIP, 'no backup directory was given on this host', \
+            'pass backup_dir (the checklist role does on coop_backup_host)'
+    remedy = 'take one with site.yml --tags backup (schedule it, e.g. daily); coop_backup_dir is %s' % backups['dir']
+    if backups.get('error'):
+        return WARN, backups['error'], remedy
+    if backups.get('newest') is None:
+        return WARN, 'no dump of the database in %s' % backups['dir'], remedy
+    if backups['age_hours'] > backups['max_age_hours']:
+        return WARN, 'the newest dump, %s, is %.0f hours old (more than %s)' % (
+            backups['newest'], backups['age_hours'], backups['max_age_hours']), remedy
+    return PASS, 'newest dump %s, %.1f hours old' % (backups['newest'], backups['age_hours']), ''

@@ -43,6 +43,16 @@ attributes:
     support: none
     description: Nothing changes, so there is nothing to diff.
 options:
+  backup_dir:
+    description:
+      - Directory of the dumps roost.coop.coop_backup takes on this host; the C(backup_recent)
+        check warns when the newest dump of Coop's database there is older than O(backup_max_age_hours).
+      - Unset, C(backup_recent) is skipped.
+    type: path
+  backup_max_age_hours:
+    description: Age in hours above which the newest dump is too old for C(backup_recent).
+    type: int
+    default: 24
   server_env:
     description:
       - Path of Coop's C(server.env). The database and Redis connections come from it.
@@ -115,7 +125,7 @@ options:
         C(email_senders), C(email_domains), C(sample_orgs), C(default_passwords), C(staging_seed),
         C(ncmec_env), C(warehouse_adapter), C(postgres_reachable), C(coop_schema), C(redis_reachable),
         C(scylla_reachable), C(clickhouse_reachable), C(pending_migrations), C(redis_persistence),
-        C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees), C(coop_units)."
+        C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees), C(coop_units), C(backup_recent)."
     type: list
     elements: str
 extends_documentation_fragment:
@@ -185,11 +195,12 @@ report:
 import os
 import socket
 import stat
+from datetime import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.roost.coop.plugins.module_utils import coop_checks, coop_db, coop_sample
+from ansible_collections.roost.coop.plugins.module_utils import coop_backup, coop_checks, coop_db, coop_sample
 from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
 from ansible_collections.roost.coop.plugins.module_utils.coop_env_catalog import is_secret
 
@@ -390,6 +401,23 @@ def gather_units(module):
     return {'failed': failed}
 
 
+def gather_backups(folder, max_age_hours, dbname):
+    """The newest coop_backup dump of dbname in folder and its age."""
+    if not folder:
+        return None
+    fact = {'dir': folder, 'newest': None, 'age_hours': None, 'max_age_hours': max_age_hours}
+    try:
+        names = coop_backup.own_dumps(os.listdir(folder), dbname)
+    except OSError as exc:
+        fact['error'] = 'cannot list %s: %s' % (folder, exc.strerror)
+        return fact
+    if names:
+        taken = coop_backup.parse_name(names[0])['time']
+        fact['newest'] = names[0]
+        fact['age_hours'] = (datetime.utcnow() - taken).total_seconds() / 3600
+    return fact
+
+
 def gather(module):
     env, files = read_env_files(module)
     server = env['server']
@@ -406,6 +434,9 @@ def gather(module):
         'clickhouse': gather_clickhouse(module, server),
         'release': gather_release(module.params['release_dir']),
         'units': gather_units(module),
+        'backups': gather_backups(module.params['backup_dir'], module.params['backup_max_age_hours'],
+                                  (coop_db.settings_from_env(env['db'] or {}) or coop_db.settings_from_env(server or {})
+                                   ).get('dbname', 'coop')),
     }
 
 
@@ -425,6 +456,8 @@ def main():
         default_passwords=dict(type='list', elements='str', no_log=True),
         probe_timeout=dict(type='float', default=2.0),
         checks=dict(type='list', elements='str'),
+        backup_dir=dict(type='path'),
+        backup_max_age_hours=dict(type='int', default=24),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     unknown = sorted(set(module.params['checks'] or []) - set(coop_checks.ids()))

@@ -56,6 +56,16 @@ options:
         migrations role passes C(staging) for those releases.
     type: str
     choices: [prod, staging]
+  release:
+    description: Name of the release whose scripts O(scripts_dir) holds, for the upgrade gate's messages.
+    type: str
+    default: the target release
+  releases_dir:
+    description:
+      - Directory of the releases kept on the host (C(<coop_install_dir>/releases)); each
+        C(<id>/db/build/scripts) (or C(db/src/scripts)) tells the gate which release a database
+        that is newer than O(release) belongs to.
+    type: path
 extends_documentation_fragment:
   - roost.coop.coop_db
 notes:
@@ -112,6 +122,15 @@ database_exists:
   description: Whether Coop's PostgreSQL database exists yet.
   returned: always
   type: bool
+gate:
+  description:
+    - The upgrade gate's verdict over all O(databases) - C(ok), or C(refuse) with the C(reasons) (a
+      downgrade, naming the release the database belongs to in C(belongs_to) when one kept in
+      O(releases_dir) knows every recorded name; or a jump that needs an intermediate release).
+  returned: always
+  type: dict
+  sample: {verdict: refuse, reasons: ['api-server-pg: downgrade refused: the database belongs to release v2 ...'],
+           belongs_to: {api-server-pg: [v2]}}
 '''
 
 import base64
@@ -122,7 +141,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.roost.coop.plugins.module_utils import coop_migrations
+from ansible_collections.roost.coop.plugins.module_utils import coop_migrations, coop_upgrade
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
     connection_settings, coop_db_argument_spec, describe, ensure_psycopg, env_secrets, psycopg)
 from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
@@ -212,6 +231,18 @@ def scylla_applied(module, env):
     return names
 
 
+def kept_releases(releases_dir, db, env):
+    """{release id: script names} of the releases kept in releases_dir, for the gate."""
+    found = {}
+    for release_id in sorted(os.listdir(releases_dir)) if releases_dir and os.path.isdir(releases_dir) else []:
+        for sub in ('build', 'src'):
+            folder = os.path.join(releases_dir, release_id, 'db', sub, 'scripts', db)
+            if os.path.isdir(folder):
+                found[release_id] = coop_migrations.scripts_for(os.listdir(folder), db, env)
+                break
+    return found
+
+
 def main():
     argument_spec = coop_db_argument_spec()
     argument_spec.update(
@@ -220,6 +251,8 @@ def main():
                        default=['api-server-pg']),
         env=dict(type='str', choices=list(coop_migrations.ENVS), default='prod'),
         create_env=dict(type='str', choices=list(coop_migrations.ENVS)),
+        release=dict(type='str', default='the target release'),
+        releases_dir=dict(type='path'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -231,7 +264,8 @@ def main():
             module.no_log_values.update(env_secrets(env))
         except (IOError, OSError, ValueError) as exc:
             module.fail_json(msg='cannot read env_file %s: %s; run the config role first' % (params['env_file'], exc))
-    result = dict(changed=False, pending={}, applied={}, scripts={}, unknown={}, database_exists=True)
+    result = dict(changed=False, pending={}, applied={}, scripts={}, unknown={}, database_exists=True,
+                  gate={'verdict': 'ok', 'reasons': [], 'belongs_to': {}})
     for db in params['databases']:
         folder = os.path.join(params['scripts_dir'], db)
         if not os.path.isdir(folder):
@@ -247,7 +281,13 @@ def main():
         result['pending'][db] = coop_migrations.pending(scripts, applied)
         result['applied'][db] = len(applied)
         result['scripts'][db] = len(scripts)
-        result['unknown'][db] = coop_migrations.unknown_applied(scripts, applied)
+        verdict = coop_upgrade.gate(scripts, applied, params['release'],
+                                    kept_releases(params['releases_dir'], db, params['env']))
+        result['unknown'][db] = verdict['unknown']
+        result['gate']['reasons'].extend('%s: %s' % (db, reason) for reason in verdict['reasons'])
+        result['gate']['belongs_to'][db] = verdict['belongs_to']
+    if result['gate']['reasons']:
+        result['gate']['verdict'] = 'refuse'
     result['commands'] = coop_migrations.migrator_commands(
         [db for db in params['databases'] if result['pending'][db]], params['env'], params['create_env'])
     module.exit_json(**result)

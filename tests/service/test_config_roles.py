@@ -2,7 +2,6 @@
 directory: converge twice (second run changed=0), derived values, the restart fact, preflight
 refusals, and a scan of -vvvv --diff output for every secret value."""
 
-import json
 import os
 import pwd
 import subprocess
@@ -10,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import ansible_playbook, play_recap as recap
+from tests.conftest import play_recap as recap, run_play
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 
 PLAYBOOK = """
@@ -51,12 +50,7 @@ def base_vars(config_dir, account):
 
 
 def run_playbook(tmp_path, extra_vars, *args):
-    vars_file = tmp_path / ('vars-%s.json' % uuid.uuid4().hex[:6])
-    vars_file.write_text(json.dumps(extra_vars))
-    playbook = tmp_path / 'play.yml'
-    playbook.write_text(PLAYBOOK)
-    proc = ansible_playbook(playbook, '-e', '@%s' % vars_file, *args)
-    return proc.returncode, proc.stdout + proc.stderr
+    return run_play(tmp_path, PLAYBOOK, extra_vars, *args)
 
 
 def env_file(config_dir, kind):

@@ -17,7 +17,7 @@ from tests.service import checklist_support as live
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_checks
 
-ALWAYS_SKIPPED = {'scylla_reachable', 'clickhouse_reachable', 'coop_units'}  # no systemd here
+ALWAYS_SKIPPED = {'scylla_reachable', 'clickhouse_reachable', 'coop_units', 'backup_recent'}  # no systemd here; no backup_dir
 
 
 @pytest.fixture(scope='module')

@@ -45,6 +45,7 @@ BASELINE = {
     'clickhouse': None,
     'release': {'dir': '/opt/coop/release/db/src/scripts/api-server-pg', 'scripts': [INITIAL, SEED, LATER]},
     'units': {'failed': []},
+    'backups': {'dir': '/var/backups/coop', 'newest': 'coop__x.dump', 'age_hours': 3.0, 'max_age_hours': 24},
 }
 
 
@@ -160,6 +161,9 @@ BROKEN = [
     ('unsafe_flags', server(ALLOW_USER_INPUT_LOCALHOST_URIS='true'), 'fail', 'ALLOW_USER_INPUT_LOCALHOST_URIS'),
     ('db_env_agrees', server(DATABASE_NAME='development'), 'warn', 'DATABASE_NAME=development'),
     ('coop_units', setting(('units', 'failed'), [{'unit': 'coop-api.service', 'journal': ['Error: x']}]), 'fail', 'x'),
+    ('backup_recent', setting(('backups', 'age_hours'), 30.0), 'warn', 'is 30 hours old (more than 24)'),
+    ('backup_recent', setting(('backups', 'newest'), None), 'warn', 'no dump of the database in /var/backups/coop'),
+    ('backup_recent', setting(('backups', 'error'), 'cannot list /var/backups/coop'), 'warn', 'cannot list'),
 ]
 
 # Other ways to pass than the baseline.
