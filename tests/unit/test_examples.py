@@ -65,3 +65,16 @@ def test_three_host_tiers_reach_each_other():
     assert hostvars[db]['coop_postgresql_listen_addresses'] != 'localhost'
     assert hostvars[db]['coop_postgresql_allowed_cidrs']
     assert hostvars[db]['coop_redis_bind'] != '127.0.0.1 -::1'
+
+
+@pytest.mark.parametrize('layout', ['one-host', 'three-host'])
+def test_inventory_boots_the_default_release(layout):
+    """The example inventories give the release they deploy what it needs at boot (Scylla on 1.0.x)."""
+    from ansible_collections.roost.coop.plugins.module_utils import coop_releases
+    for host, hvars in inventory(layout)['_meta']['hostvars'].items():
+        version = hvars.get('coop_version', '1.0.2')
+        env = {'SCYLLA_HOSTS': ','.join(hvars.get('coop_scylla_hosts', [])),
+               'SCYLLA_USERNAME': hvars.get('coop_scylla_username', ''),
+               'SCYLLA_PASSWORD': hvars.get('coop_scylla_password', ''),
+               'SCYLLA_LOCAL_DATACENTER': hvars.get('coop_scylla_local_datacenter', '')}
+        assert coop_releases.boot_problems(version, env) == [], (host, version)
