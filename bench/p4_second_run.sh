@@ -3,15 +3,8 @@
 # with the task count of each run. Uses the molecule scenario `default` (one systemd podman host,
 # the fixture release): create + prepare, converge twice, destroy.
 # Usage: bench/p4_second_run.sh     (from anywhere; needs hack/setup.sh first)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$ROOT/.collections" ANSIBLE_CONFIG="$ROOT/ansible.cfg"
-OUT=$(mktemp -d)
-trap '(cd "$ROOT/extensions" && molecule destroy -s default >/dev/null 2>&1); rm -rf "$OUT"' EXIT
-
-cd extensions
-molecule destroy -s default >/dev/null 2>&1 || true
+# shellcheck source=bench/molecule_host.sh
+. "$(dirname "$0")/molecule_host.sh"
 molecule create -s default >"$OUT/create.log" 2>&1
 molecule prepare -s default >"$OUT/prepare.log" 2>&1
 

@@ -4,15 +4,8 @@
 # host requests / and /api/v1/ready through nginx every 0.2 s) and prints the probe's figures:
 # failed / requests (target 0) and the longest gap between two ready answers (target <= 5 s).
 # Usage: bench/p6_upgrade.sh     (from anywhere; needs hack/setup.sh first)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$ROOT/.collections" ANSIBLE_CONFIG="$ROOT/ansible.cfg"
-OUT=$(mktemp -d)
-trap '(cd "$ROOT/extensions" && molecule destroy -s default >/dev/null 2>&1); rm -rf "$OUT"' EXIT
-
-cd extensions
-molecule destroy -s default >/dev/null 2>&1 || true
+# shellcheck source=bench/molecule_host.sh
+. "$(dirname "$0")/molecule_host.sh"
 for step in create prepare converge verify; do
   molecule "$step" -s default >"$OUT/$step.log" 2>&1 || { tail -40 "$OUT/$step.log"; exit 1; }
 done
