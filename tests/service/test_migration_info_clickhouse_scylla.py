@@ -125,7 +125,7 @@ def test_clickhouse_pending_against_the_migration_log(tmp_path, clickhouse):
     fresh = migration_info(tmp_path, scripts, 'clickhouse', **ch_env(clickhouse))
     assert not fresh.get('failed'), fresh
     assert fresh['pending'] == {'clickhouse': CH_SCRIPTS} and fresh['applied'] == {'clickhouse': 0}
-    assert [c[1] for c in fresh['commands']] == ['db:create', 'db:update']
+    assert [c[1] for c in fresh['commands']] == ['create', 'apply']
 
     record(clickhouse, 'analytics', 'MIGRATIONS_METADATA', CH_SCRIPTS[:2] + ['2025.01.01T00.00.00.gone.sql'])
     later = migration_info(tmp_path, scripts, 'clickhouse', **ch_env(clickhouse))
