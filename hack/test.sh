@@ -99,17 +99,19 @@ readme_commands() {
 # Then the mistake a first-time user makes: production on this http inventory, refused by preflight
 # before anything changes.
 stage_readme() {
-  local cmd logs rc=0 count=0 report
+  local cmd logs rc=0 count=0 report start
   logs=$(mktemp -d)
   report=$(ls coop-checklist.json 2>/dev/null)  # the deploy writes the report here; a user's own stays
   while IFS= read -r cmd; do
     count=$((count + 1))
     echo "--- $cmd"
+    start=$SECONDS
     if ! bash -c "$cmd" </dev/null >"$logs/$count" 2>&1; then
       tail -40 "$logs/$count"; echo "FAILED: $cmd"; rc=1
     elif grep -q 'DEPRECATION' "$logs/$count"; then
       grep -A3 'DEPRECATION' "$logs/$count"; echo "FAILED (deprecation warning): $cmd"; rc=1
     fi
+    echo "    $((SECONDS - start)) s"
   done < <(readme_commands)
   echo "readme: $count commands"
   [ "$count" -ge 10 ] || { echo "readme: too few commands found in README.md"; rc=1; }
