@@ -289,24 +289,24 @@ def last_line(text):
     return lines[-1] if lines else 'no error output'
 
 
-def live_state(conn, since):
-    """({schema.table: rows}, SequelizeMeta names, {schema.table: newest timestamp after since})."""
+def live_state(conn, since=None):
+    """({schema.table: rows}, SequelizeMeta names, {schema.table: newest timestamp after since}); one scan
+    per table (the newest timestamps only with since)."""
     sql = coop_db.sql
     tables = conn.execute(
         "SELECT table_schema, table_name, quote_ident(table_schema) || '.' || quote_ident(table_name) "
         "FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
         "AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2").fetchall()
-    columns = coop_db.existing_columns(conn.cursor(), [(s, t) for s, t, _q in tables])
+    columns = coop_db.existing_columns(conn.cursor(), [(s, t) for s, t, _q in tables]) if since else {}
     counts, newer = {}, {}
     for schema, table, key in tables:
-        ident = coop_db.table_identifier(schema, table)
-        counts[key] = conn.execute(sql.SQL('SELECT count(*) FROM {}').format(ident)).fetchone()[0]
         stamps = [c for c in TIMESTAMP_COLUMNS if c in columns.get((schema, table), ())]
-        if stamps:
-            newest = conn.execute(sql.SQL('SELECT max(GREATEST({})) FROM {}').format(
-                sql.SQL(', ').join(sql.Identifier(c) for c in stamps), ident)).fetchone()[0]
-            if newest is not None and _aware(newest) > since:
-                newer[key] = _aware(newest).isoformat()
+        newest = sql.SQL('max(GREATEST({}))').format(sql.SQL(', ').join(sql.Identifier(c) for c in stamps)) \
+            if stamps else sql.SQL('NULL')
+        counts[key], newest = conn.execute(sql.SQL('SELECT count(*), {} FROM {}').format(
+            newest, coop_db.table_identifier(schema, table))).fetchone()
+        if newest is not None and _aware(newest) > since:
+            newer[key] = _aware(newest).isoformat()
     meta = []
     if last_migration(conn) is not None:
         meta = [row[0] for row in conn.execute('SELECT name FROM public."SequelizeMeta"')]
@@ -350,28 +350,36 @@ def restore(module, settings):
         replaced = '%s_replaced_%s' % (dbname[:40], stamp) if row is not None else ''
         fresh = '%s_restore_%s' % (dbname[:40], stamp)
         loading = None
-        if not module.check_mode:
+        if module.check_mode:
+            # Nothing is restored: the dump's rows are read from pg_restore's output.
+            counts, meta, rc, err = coop_backup.dump_counts([pg_restore, '--data-only', '-f', '-', path], env)
+            if rc != 0:
+                give_up(module, admin, None, fresh, 'cannot read %s with pg_restore (exit %s): %s; is it a pg_dump '
+                                                    '-Fc file?' % (path, rc, err))
+        else:
             create_database(module, admin, fresh, row)
-            # pg_restore fills the new database while the loss is worked out.
+            # pg_restore fills the new database while the live rows are counted; the dump's rows are then
+            # counted in the new database (faster than reading the dump's data a second time).
             loading = coop_backup.start([pg_restore, '--single-transaction', '--exit-on-error', '-d', fresh, path], env)
-        counts, meta, rc, err = coop_backup.dump_counts([pg_restore, '--data-only', '-f', '-', path], env)
-        if rc != 0:
-            give_up(module, admin, loading, fresh, 'cannot read %s with pg_restore (exit %s): %s; is it a pg_dump -Fc '
-                                                   'file?' % (path, rc, err))
-        lost = {'migrations': [], 'tables': {}, 'written_after_dump': {}}
+        live_counts, live_meta, newer = {}, [], {}
         if row is not None:
             with open_db(module, settings) as live:
                 live_counts, live_meta, newer = live_state(live, dumped)
+        if not module.check_mode:
+            rc, err = coop_backup.finish(loading)
+            if rc != 0:
+                give_up(module, admin, None, fresh, 'pg_restore of %s failed (exit %s), %s is untouched: %s; is it a '
+                                                    'pg_dump -Fc file?' % (path, rc, dbname, err))
+            with open_db(module, settings, fresh) as restored:
+                counts, meta, _newer = live_state(restored)
+        lost = {'migrations': [], 'tables': {}, 'written_after_dump': {}}
+        if row is not None:
             lost = coop_backup.losses(counts, meta, live_counts, live_meta, newer)
         result = dict(changed=True, path=path, size=os.path.getsize(path), release=info.get('release', 'unknown'),
                       last_migration=info.get('last_migration', 'unknown'), lost=lost, dumped_at=dumped.isoformat(),
                       replaced_database=replaced if params['keep_replaced'] else '')
         if module.check_mode:
             module.exit_json(**result)
-        rc, err = coop_backup.finish(loading)
-        if rc != 0:
-            give_up(module, admin, None, fresh, 'pg_restore of %s failed (exit %s), %s is untouched: %s'
-                                                % (path, rc, dbname, err))
         swap(module, admin, dbname, fresh, row, replaced)
     module.exit_json(**result)
 
