@@ -50,9 +50,13 @@ class Site:
             wrapper.chmod(0o755)
             self.logs[name] = log
             hosts[name] = {'ansible_connection': 'local', 'ansible_python_interpreter': str(wrapper)}
+        groups = {'coop_app': {'hosts': {HOST: hosts[HOST]}}}
         self.inventory = self.dir / 'inventory.json'
-        self.inventory.write_text(json.dumps({'all': {'hosts': {'localhost': hosts['localhost']},
-                                                      'children': {'coop_app': {'hosts': {HOST: hosts[HOST]}}}}}))
+        self.inventory.write_text(json.dumps({'all': {'hosts': {'localhost': hosts['localhost']}, 'children': groups}}))
+        # A web host the play leaves out, as a deploy with --limit does: its releases are unknown.
+        groups['coop_web'] = {'hosts': {'coop-web': hosts[HOST]}}
+        self.limited = self.dir / 'inventory-limited.json'
+        self.limited.write_text(json.dumps({'all': {'hosts': {'localhost': hosts['localhost']}, 'children': groups}}))
         self.base = {'coop_version': 'main', 'coop_build_host': 'localhost', 'coop_build_user': self.build_user,
                      'coop_build_home': str(self.dir / 'build-home'), 'coop_node_dir': str(node),
                      'coop_node_install': 'none', 'coop_node_cache_dir': str(self.dir / 'node-cache'),
@@ -68,14 +72,14 @@ class Site:
             (path / 'NOTE').write_text(note + '\n')
         return path
 
-    def run(self, install_dir, src, *args, **extra):
+    def run(self, install_dir, src, *args, inventory=None, **extra):
         variables = dict(self.base, coop_install_dir=str(install_dir), coop_release_src=str(src), **extra)
         self.runs += 1
         vars_file = self.dir / ('vars-%d.json' % self.runs)
         vars_file.write_text(json.dumps(variables))
         playbook = self.dir / 'play.yml'
         playbook.write_text(PLAYBOOK)
-        proc = ansible_playbook(playbook, '-e', '@%s' % vars_file, *args, inventory=self.inventory)
+        proc = ansible_playbook(playbook, '-e', '@%s' % vars_file, *args, inventory=inventory or self.inventory)
         return proc.returncode, proc.stdout + proc.stderr
 
     def artifacts(self, where=None):
@@ -100,13 +104,14 @@ def marker_of(artifact):
         return dict(line.split('=', 1) for line in tar.extractfile(member).read().decode().splitlines())
 
 
-def link_release(install_dir, name, release_id):
-    """Point current/previous at a release as the app role's switch does (absolute target)."""
+def link_release(install_dir, name, release_id, relative=False):
+    """Point current/previous at a release as the app role's switch does (absolute target), or as
+    an operator's relative link."""
     link = pathlib.Path(install_dir) / name
     if link.is_symlink():
         link.unlink()
     if release_id:
-        link.symlink_to(pathlib.Path(install_dir) / 'releases' / release_id)
+        link.symlink_to(pathlib.Path('releases' if relative else pathlib.Path(install_dir) / 'releases') / release_id)
 
 
 @pytest.fixture(scope='module')
@@ -205,13 +210,16 @@ def test_artifacts_beyond_the_keep_count_are_pruned_but_never_those_in_use(site)
         ids.append(made)
         os.utime(str(store / ids[-1]), (1000 + number, 1000 + number))  # oldest first, whatever the clock
         # The app role switches: the one before becomes previous.
-        link_release(install, 'previous', artifact_id(ids[-2]) if number else None)
+        link_release(install, 'previous', artifact_id(ids[-2]) if number else None, relative=True)
         link_release(install, 'current', artifact_id(ids[-1]))
     assert len(set(ids)) == 3 and ids[0] == first
     # The third deploy kept all three: the first is the previous release of the host.
     assert site.artifacts(store) == sorted(ids)
 
     link_release(install, 'previous', None)  # nothing uses the first one any more
+    rc, out = site.run(install, sources[2], inventory=site.limited, **keep2)
+    assert rc == 0, out[-4000:]
+    assert site.artifacts(store) == sorted(ids)  # a host it did not see may still use any of them
     rc, out = site.run(install, sources[2], '--check', '--diff', **keep2)
     assert rc == 0, out[-4000:]
     removal = out.split('Remove the oldest artifacts')[-1]  # what check mode and diff say would go
