@@ -117,14 +117,16 @@ def link_release(install_dir, name, release_id, relative=False):
 @pytest.fixture(scope='module')
 def site():
     made = Site()
-    src = made.source('1')
-    start = time.monotonic()
-    rc, out = made.run(made.dir / 'opt-a', src)
-    made.first = {'src': src, 'rc': rc, 'out': out, 'seconds': time.monotonic() - start}
-    assert rc == 0, out[-4000:]
-    yield made
-    fx.drop_user(made.build_user)
-    shutil.rmtree(str(made.dir))
+    try:
+        src = made.source('1')
+        start = time.monotonic()
+        rc, out = made.run(made.dir / 'opt-a', src)
+        made.first = {'src': src, 'rc': rc, 'out': out, 'seconds': time.monotonic() - start}
+        assert rc == 0, out[-4000:]
+        yield made
+    finally:
+        fx.drop_user(made.build_user)
+        shutil.rmtree(str(made.dir))
 
 
 def test_the_controller_builds_once_and_the_host_installs_the_artifact(site):
