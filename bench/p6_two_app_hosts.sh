@@ -20,7 +20,7 @@ podman cp "$ROOT/extensions/molecule/default/files/probe.py" coop-multi-app1:/ro
 podman exec coop-multi-app1 rm -f /root/probe.stop /root/probe.json
 podman exec -d coop-multi-app1 python3 /root/probe.py /root/probe.json /root/probe.stop 1800
 molecule converge -s multi -- -i "$OUT/web.yml" -e coop_app_serial=1 -e "coop_release_src=$OUT/a" \
-  >"$OUT/upgrade.log" 2>&1 || { tail -40 "$OUT/upgrade.log"; exit 1; }
+  >"$OUT/upgrade.log" 2>&1 || { grep -E -A25 'fatal:|FAILED!|ERROR' "$OUT/upgrade.log" | head -80; exit 1; }
 podman exec coop-multi-app1 touch /root/probe.stop
 for _ in $(seq 30); do podman exec coop-multi-app1 test -s /root/probe.json && break; sleep 1; done
 b3=$(builds)
