@@ -3,10 +3,14 @@
 // Refuses to boot on the env vars the release it plays refuses on (lib/release.js); listens on all
 // interfaces on PORT (default 8080); GET /api/v1/ready samples the CPU for 1 s like Coop's and
 // answers 500 Unhealthy above 75 % (it queries neither PostgreSQL nor Redis, as Coop's does not);
-// anything else needs SESSION_SECRET, as Coop's sessions do.
+// anything else needs SESSION_SECRET, as Coop's sessions do. POST /api/v1/graphql answers only the
+// `login` mutation, checking the password against public.users with bcrypt like Coop's (coop-facts 3, 4).
+const crypto = require('node:crypto');
 const http = require('node:http');
 const os = require('node:os');
 
+const { matches } = require('../lib/bcrypt.js');
+const { query } = require('../lib/pg.js');
 const { RELEASE, requireEnv, requireScylla } = require('../lib/release.js');
 
 requireEnv(['DATABASE_HOST', 'DATABASE_READ_ONLY_HOST', 'DATABASE_PASSWORD', 'REDIS_HOST', 'REDIS_USE_CLUSTER', 'UI_URL']);
@@ -41,6 +45,40 @@ function send(res, status, body) {
 // Fixture only: a test machine shared with other CPU-heavy work may raise the limit (Coop's is 75 %).
 const CPU_LIMIT = Number(process.env.FIXTURE_READY_CPU_LIMIT || 0.75);
 
+async function readJson(req) {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+// Coop's login outcomes: LoginSuccessResponse, LoginUserDoesNotExistError, LoginIncorrectPasswordError.
+function login(input) {
+  const rows = query("SELECT id, password FROM public.users WHERE email = :'email' "
+    + "AND 'password' = ANY(login_methods)", { email: String(input.email || '') });
+  if (rows.length === 0) return { __typename: 'LoginUserDoesNotExistError' };
+  const [id, hash] = rows[0].split('|');
+  if (!matches(String(input.password || ''), hash)) return { __typename: 'LoginIncorrectPasswordError' };
+  return { __typename: 'LoginSuccessResponse', user: { id } };
+}
+
+async function graphql(req, res) {
+  const body = await readJson(req);
+  if (!/\blogin\s*\(/.test(body.query || '')) {
+    res.writeHead(400, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ errors: [{ message: 'fixture release: only the login mutation is served' }] }));
+    return;
+  }
+  const result = login((body.variables || {}).input || {});
+  const headers = { 'Content-Type': 'application/json' };
+  if (result.user) headers['Set-Cookie'] = `connect.sid=s%3A${crypto.randomBytes(16).toString('hex')}; Path=/; HttpOnly`;
+  res.writeHead(200, headers);
+  res.end(JSON.stringify({ data: { login: result } }));
+}
+
 const server = http.createServer(async (req, res) => {
   const url = req.url.split('?')[0];
   if (req.method === 'GET' && url === '/api/v1/ready') {
@@ -49,6 +87,8 @@ const server = http.createServer(async (req, res) => {
     send(res, 200, RELEASE); // fixture only: which release answers (upgrade tests)
   } else if (!process.env.SESSION_SECRET) {
     send(res, 500, 'secret option required for sessions');
+  } else if (req.method === 'POST' && url === '/api/v1/graphql') {
+    await graphql(req, res).catch((err) => send(res, 500, String(err.message)));
   } else {
     send(res, 404, 'Not Found (fixture release)');
   }

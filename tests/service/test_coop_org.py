@@ -1,0 +1,171 @@
+"""roost.coop.coop_org against scratch databases with the fixture schema, and the fixture API's login."""
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+
+import bcrypt
+import pytest
+
+from tests.conftest import login_args, pg_connect, pg_dump, run_module
+from tests.service import fixture_release as fx
+
+PASSWORD = 'first-Pass-4d1f'
+NEW_PASSWORD = 'second-Pass-77c2'
+
+
+def org_args(db, **extra):
+    args = dict(login_args(db), name='Acme T&S', email='trust@acme.example', website='acme.example',
+                admin=dict(email='lead@acme.example', password=PASSWORD, first_name='Ada', last_name='Lead'))
+    args.update(extra)
+    return args
+
+
+def stored_hash(db, email='lead@acme.example'):
+    with pg_connect(db) as conn:
+        return conn.execute('SELECT password FROM public.users WHERE email = %s', (email,)).fetchone()[0]
+
+
+def test_create_check_mode_then_create_then_rerun_unchanged(scratch_db):
+    db = scratch_db()
+    before = pg_dump(db)
+    checked = run_module('coop_org', org_args(db), check=True, diff=True)
+    assert checked['changed'] and checked['org']['created'] and 'api_key' not in checked, checked
+    assert pg_dump(db) == before
+
+    made = run_module('coop_org', org_args(db), diff=True)
+    assert made['changed'] and made['org']['created'] and made['admin']['created'], made
+    key = made['api_key']
+    assert len(key) == 64 and PASSWORD not in json.dumps(made)
+    with pg_connect(db) as conn:
+        org = conn.execute('SELECT id, email, website_url FROM public.orgs WHERE name = %s', ('Acme T&S',)).fetchone()
+        user = conn.execute('SELECT org_id, password, role, approved_by_admin, login_methods::text, first_name '
+                            'FROM public.users WHERE email = %s', ('lead@acme.example',)).fetchone()
+        keys = conn.execute('SELECT key_hash, name, is_active FROM public.api_keys WHERE org_id = %s',
+                            (org[0],)).fetchall()
+        defaults = [conn.execute('SELECT count(*) FROM %s WHERE org_id = %%s' % table, (org[0],)).fetchone()[0]
+                    for table in ('public.org_settings', 'manual_review_tool.manual_review_tool_settings',
+                                  'user_management_service.org_default_user_interface_settings')]
+    assert org[1:] == ('trust@acme.example', 'https://acme.example') and len(org[0]) == 11
+    assert user[0] == org[0] and user[2:] == ('ADMIN', True, '{password}', 'Ada')
+    assert user[1].startswith('$2a$05$') and bcrypt.checkpw(PASSWORD.encode(), user[1].encode())
+    assert keys == [(hashlib.sha256(key.encode()).hexdigest(), 'Main API Key', True)]
+    assert defaults == [1, 1, 1]
+
+    after = pg_dump(db)
+    again = run_module('coop_org', org_args(db), diff=True)
+    assert not again['changed'] and 'api_key' not in again, again
+    assert pg_dump(db) == after
+
+
+def test_password_applied_only_with_update_password_always(scratch_db):
+    db = scratch_db()
+    run_module('coop_org', org_args(db))
+    first = stored_hash(db)
+    changed_pw = dict(org_args(db)['admin'], password=NEW_PASSWORD)
+
+    on_create = run_module('coop_org', org_args(db, admin=changed_pw))
+    assert not on_create['changed'] and stored_hash(db) == first
+
+    same = run_module('coop_org', org_args(db, update_password='always'))
+    assert not same['changed'] and stored_hash(db) == first
+
+    dump = pg_dump(db)
+    checked = run_module('coop_org', org_args(db, admin=changed_pw, update_password='always'), check=True, diff=True)
+    assert checked['changed'] and checked['admin']['password_changed'] and pg_dump(db) == dump
+    assert NEW_PASSWORD not in json.dumps(checked) and PASSWORD not in json.dumps(checked)
+
+    always = run_module('coop_org', org_args(db, admin=changed_pw, update_password='always'), diff=True)
+    assert always['changed'] and 'api_key' not in always
+    assert bcrypt.checkpw(NEW_PASSWORD.encode(), stored_hash(db).encode())
+    assert not run_module('coop_org', org_args(db, admin=changed_pw, update_password='always'))['changed']
+
+
+@pytest.mark.parametrize('extra, words', [
+    (dict(email='other@globex.example', website='globex.example'), "an org named 'Acme T&S' already exists"),
+    (dict(name='ACME t&s', email='other@globex.example', website='globex.example'),
+     "an org named 'Acme T&S' already exists"),
+    (dict(name='Globex', website='globex.example', admin=dict(email='new@globex.example', password=PASSWORD)),
+     'email trust@acme.example is already the email of org'),
+    (dict(name='Globex', email='other@globex.example', website='globex.example'),
+     "admin.email lead@acme.example is the login of a user of org 'Acme T&S'"),
+])
+def test_same_name_or_taken_keys_refused_database_unchanged(scratch_db, extra, words):
+    db = scratch_db()
+    run_module('coop_org', org_args(db))
+    dump = pg_dump(db)
+    result = run_module('coop_org', org_args(db, **extra))
+    assert result.get('failed') and words in result['msg'], result
+    assert pg_dump(db) == dump
+
+
+@pytest.mark.parametrize('extra, words', [
+    (dict(name=' '), 'name must be the org name'),
+    (dict(name='Acme '), 'name \'Acme \' has leading or trailing spaces'),
+    (dict(email='not-an-email'), 'email must be an email address'),
+    (dict(website='ftp://acme.example'), 'website must be an http(s) URL'),
+    (dict(admin=dict(email='x@', password=PASSWORD)), 'admin.email must be an email address'),
+    (dict(admin=dict(email='a@b.example', password='')), 'admin.password is required'),
+    (dict(admin=dict(email='a@b.example', password='p' * 73)), 'admin.password is 73 bytes long'),
+    (dict(admin=dict(email='a@b.example', password=PASSWORD, first_name=' ')), 'admin.first_name must not be empty'),
+    (dict(name='n' * 256), 'name is 256 characters long'),
+])
+def test_bad_inputs_name_the_key_before_connecting(scratch_db, extra, words):
+    db = scratch_db()
+    dump = pg_dump(db)
+    result = run_module('coop_org', org_args(db, **extra))
+    assert result.get('failed') and words in result['msg'], result
+    assert PASSWORD not in json.dumps(result)
+    assert pg_dump(db) == dump
+    # The same input against a port nothing listens on: still the input's error, not a connection error.
+    offline = run_module('coop_org', org_args(db, login_port=free_port(), **extra))
+    assert offline.get('failed') and words in offline['msg'], offline
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def graphql_login(port, email, password):
+    body = json.dumps({'query': 'mutation ($input: LoginInput!) { login(input: $input) { __typename } }',
+                       'variables': {'input': {'email': email, 'password': password, 'remember': False}}})
+    request = urllib.request.Request('http://127.0.0.1:%d/api/v1/graphql' % port, data=body.encode(),
+                                     headers={'Content-Type': 'application/json'})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.loads(resp.read())['data']['login']['__typename']
+
+
+def test_fixture_api_login_accepts_the_created_admin(scratch_db):
+    db = scratch_db()
+    assert run_module('coop_org', org_args(db))['changed']
+    port = free_port()
+    env = dict(fx.server_env(db), PORT=str(port), SESSION_SECRET='fixture-session', ITEM_INVESTIGATION_AND_STRIKES_ENABLED='false',
+               PATH='/usr/bin:/bin', PGCONNECT_TIMEOUT='5')
+    proc = subprocess.Popen([fx.NODE, 'bin/www.js'], cwd=str(fx.FIXTURE / 'server' / 'src'), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 15
+        while proc.poll() is None and time.time() < deadline:
+            try:
+                urllib.request.urlopen('http://127.0.0.1:%d/api/v1/fixture-release' % port, timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+        assert graphql_login(port, 'lead@acme.example', PASSWORD) == 'LoginSuccessResponse'
+        assert graphql_login(port, 'lead@acme.example', NEW_PASSWORD) == 'LoginIncorrectPasswordError'
+        assert graphql_login(port, 'nobody@acme.example', PASSWORD) == 'LoginUserDoesNotExistError'
+        # The staging seed's hash (coop-facts 5, written by Coop's bcryptjs) checks too.
+        with pg_connect(db) as conn:
+            conn.execute('UPDATE public.users SET password = %s',
+                         ('$2a$05$VLNaHGWh7n1Zh6tYhr7H0.c06BlURlpNkxaW4wQC3hg8RUM3L0ZS6',))
+        assert graphql_login(port, 'lead@acme.example', 'testpassword123') == 'LoginSuccessResponse'
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
