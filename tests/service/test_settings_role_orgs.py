@@ -4,8 +4,8 @@ coop_settings_restart_on_cached_change is true (a stand-in systemctl on PATH rec
 
 import hashlib
 import json
+import os
 import stat
-import sys
 
 from tests.conftest import ansible_playbook, login_args, pg_connect, pg_dump, play_recap
 from tests.fixtures import coop_schema
@@ -13,14 +13,13 @@ from tests.fixtures import coop_schema
 PASSWORD = 'role-admin-Pass-93ae'
 
 PLAYBOOK = """
-- hosts: localhost
-  connection: local
+- name: Settings role with coop_orgs from the extra vars
+  hosts: localhost
   gather_facts: false
-  vars:
-    ansible_python_interpreter: {python}
-  roles:
-    - role: roost.coop.settings
-      coop_config_dir: {config_dir}
+  tasks:
+    - name: Settings
+      ansible.builtin.include_role:
+        name: roost.coop.settings
 """
 
 
@@ -32,18 +31,18 @@ def setup(scratch_db, tmp_path, monkeypatch):
     (tmp_path / 'server.env').write_text(
         'DATABASE_HOST=%(login_host)s\nDATABASE_PORT=%(login_port)s\nDATABASE_NAME=%(login_db)s\n'
         'DATABASE_USER=%(login_user)s\nDATABASE_PASSWORD=%(login_password)s\n' % login)
-    (tmp_path / 'play.yml').write_text(PLAYBOOK.format(python=sys.executable, config_dir=tmp_path))
+    (tmp_path / 'play.yml').write_text(PLAYBOOK)
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
     fake = bin_dir / 'systemctl'
     fake.write_text('#!/bin/sh\necho "$@" >> %s\n' % (tmp_path / 'systemctl.log'))
     fake.chmod(0o755)
-    monkeypatch.setenv('PATH', '%s:%s' % (bin_dir, __import__('os').environ['PATH']))
+    monkeypatch.setenv('PATH', '%s:%s' % (bin_dir, os.environ['PATH']))
     return db
 
 
 def play(tmp_path, orgs, *args, **role_vars):
-    variables = dict(role_vars, coop_orgs=orgs)
+    variables = dict(role_vars, coop_orgs=orgs, coop_config_dir=str(tmp_path))
     (tmp_path / 'vars.json').write_text(json.dumps(variables))
     proc = ansible_playbook(tmp_path / 'play.yml', '-e', '@%s' % (tmp_path / 'vars.json'), *args)
     out = proc.stdout + proc.stderr
@@ -92,7 +91,7 @@ def test_settings_role_creates_orgs_then_applies_their_settings(scratch_db, tmp_
 def test_same_name_listed_twice_is_refused(scratch_db, tmp_path, monkeypatch):
     db = setup(scratch_db, tmp_path, monkeypatch)
     twin = dict(new_org(tmp_path), org='new org', email='b@new.example', website='b.new.example')
-    (tmp_path / 'vars.json').write_text(json.dumps(dict(coop_orgs=[new_org(tmp_path), twin])))
+    (tmp_path / 'vars.json').write_text(json.dumps(dict(coop_orgs=[new_org(tmp_path), twin], coop_config_dir=str(tmp_path))))
     before = pg_dump(db)
     proc = ansible_playbook(tmp_path / 'play.yml', '-e', '@%s' % (tmp_path / 'vars.json'))
     out = ' '.join((proc.stdout + proc.stderr).split())
