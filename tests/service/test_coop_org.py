@@ -11,7 +11,7 @@ import urllib.request
 import bcrypt
 import pytest
 
-from tests.conftest import login_args, pg_connect, pg_dump, run_module
+from tests.conftest import ansible_playbook, login_args, pg_connect, pg_dump, play_recap, run_module
 from tests.service import fixture_release as fx
 
 PASSWORD = 'first-Pass-4d1f'
@@ -169,3 +169,44 @@ def test_fixture_api_login_accepts_the_created_admin(scratch_db):
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+PLAY = """
+- name: coop_org through Ansible
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: The org
+      roost.coop.coop_org: "{{ org_args }}"
+      register: made
+    - name: The new org's key is in the registered result only
+      ansible.builtin.copy:
+        content: "{{ made.api_key | default('') }}"
+        dest: "{{ key_copy }}"
+        mode: "0600"
+      no_log: true
+      when: made.api_key is defined
+"""
+
+
+def test_password_and_api_key_absent_from_vvvv_diff_output(scratch_db, tmp_path):
+    db = scratch_db()
+    (tmp_path / 'play.yml').write_text(PLAY)
+    outputs = []
+    for admin_password, mode in ((PASSWORD, 'on_create'), (NEW_PASSWORD, 'always')):
+        args = org_args(db, update_password=mode)
+        args['admin'] = dict(args['admin'], password=admin_password)
+        (tmp_path / 'vars.json').write_text(json.dumps(dict(org_args=args, key_copy=str(tmp_path / 'key'))))
+        proc = ansible_playbook(tmp_path / 'play.yml', '-e', '@%s' % (tmp_path / 'vars.json'), '-vvvv', '--diff')
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 0 and play_recap(out)['changed'] >= 1, out[-3000:]
+        outputs.append(out)
+    key = (tmp_path / 'key').read_text()
+    with pg_connect(db) as conn:
+        stored = conn.execute('SELECT key_hash FROM public.api_keys').fetchone()[0]
+    assert hashlib.sha256(key.encode()).hexdigest() == stored
+    for out in outputs:
+        assert PASSWORD not in out and NEW_PASSWORD not in out and key not in out
+    assert 'censored' in outputs[0]  # the result carrying the key is no_log
+    assert 'password_changed' in outputs[1] and 'admin_password' in outputs[1]  # the second run's diff is shown
+    assert bcrypt.checkpw(NEW_PASSWORD.encode(), stored_hash(db).encode())
