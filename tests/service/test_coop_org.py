@@ -126,6 +126,18 @@ def test_bad_inputs_name_the_key_before_connecting(scratch_db, extra, words):
     assert offline.get('failed') and words in offline['msg'], offline
 
 
+def test_one_transaction_a_failing_admin_insert_leaves_no_org(scratch_db):
+    db = scratch_db()
+    with pg_connect(db) as conn:
+        conn.execute("CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN RAISE EXCEPTION 'users refused by the test'; END $$")
+        conn.execute('CREATE TRIGGER refuse BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION public.refuse()')
+    dump = pg_dump(db)
+    result = run_module('coop_org', org_args(db))
+    assert result.get('failed') and 'users refused by the test' in result['msg'] and 'nothing was changed' in result['msg']
+    assert pg_dump(db) == dump
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
