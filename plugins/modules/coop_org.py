@@ -22,7 +22,7 @@ description:
   - "Why SQL and not Coop's tool: the tool takes the password on its command line (visible in the
     host's process list), is not idempotent (a rerun fails on duplicate keys), not transactional
     (a failure half-way leaves a partial org), needs the whole server environment (Redis, warehouse),
-    and cannot say what it would do (check mode). This module writes the same rows in one
+    and cannot say what it would do (check mode). This module writes the rows a login and the API need, in one
     transaction, with Coop's schemes: the password hashed with bcrypt at cost 5 (C($2a$05$), what
     Coop's bcryptjs writes and checks), the API key 32 random bytes as hex stored as its SHA-256
     (Coop's C(public.api_keys.key_hash)), ids of 11 hex characters, and the default rows of
