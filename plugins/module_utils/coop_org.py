@@ -27,6 +27,24 @@ DEFAULT_ROWS = (
     ('user_management_service', 'org_default_user_interface_settings'),
 )
 API_KEY_NAME = 'Main API Key'
+# What Coop's create-org tool gives every new org besides those rows (the same in Coop 1.0.0 to 1.0.2 and
+# main): the default user item type, which Coop looks up wherever it needs an org's users, and the
+# built-in actions, one per action_type (penalty NONE, no user strikes, no callback).
+USER_TYPE = dict(name='User', description='This is the default user for the org.', kind='USER',
+                 fields=[dict(name='name', type='STRING', required=False, container=None)])
+BUILT_IN_ACTIONS = (
+    # (action_type, name, description, item kinds it applies to)
+    ('ENQUEUE_TO_MRT', 'Enqueue Item to Manual Review',
+     'Sends the matched item directly to a manual review queue, routed by the org\u2019s MRT routing rules.',
+     ['CONTENT', 'USER', 'THREAD']),
+    ('ENQUEUE_AUTHOR_TO_MRT', 'Enqueue Author for Manual Review',
+     'Sends the author of the matched content to a manual review queue, with the matched item attached as context.',
+     ['CONTENT']),
+    ('ENQUEUE_TO_NCMEC', 'Enqueue for NCMEC Review',
+     'Sends the user associated with the matched item to the NCMEC review flow, gathering their media for '
+     'reporting.',
+     ['CONTENT', 'USER']),
+)
 
 
 class OrgError(Exception):
@@ -136,3 +154,28 @@ def org_conflicts(params, found):
                       'this org\'s admin another email' % (admin_email(params), admin_org[1]))
     if errors:
         raise OrgError('; '.join(errors))
+
+
+def missing_defaults(has_user_type, item_type_names, action_types, action_names):
+    """(user type to add or None, built-in actions to add, warnings) for an org whose default user
+    type exists or not, whose item types and actions have the given names, and whose actions have the
+    given action types. A default whose name another row of the org already holds is left out
+    (Coop's names are unique per org) with a warning naming the row to rename."""
+    warnings = []
+    user_type = None
+    if not has_user_type:
+        if USER_TYPE['name'] in item_type_names:
+            warnings.append('the org has an item type named %r that is not its default user type; Coop needs '
+                            'one, so rename that item type and rerun' % USER_TYPE['name'])
+        else:
+            user_type = USER_TYPE
+    actions = []
+    for action in BUILT_IN_ACTIONS:
+        if action[0] in action_types:
+            continue
+        if action[1] in action_names:
+            warnings.append('the org has an action named %r that is not the built-in %s action; rename it and '
+                            'rerun to have the built-in one' % (action[1], action[0]))
+        else:
+            actions.append(action)
+    return user_type, actions, warnings

@@ -28,9 +28,19 @@ description:
     (Coop's C(public.api_keys.key_hash)), ids of 11 hex characters, and the default rows of
     C(org_settings), C(manual_review_tool_settings) and C(org_default_user_interface_settings) with
     Coop's column defaults."
+  - "Also written in the same transaction, as Coop's tool does: the org's default user item type
+    (C(public.item_types): C(User), kind C(USER), one optional C(STRING) field C(name),
+    C(is_default_user)), which Coop looks up wherever it handles an org's users, and the three
+    built-in actions (C(public.actions), penalty C(NONE), no user strikes, no callback):
+    C(ENQUEUE_TO_MRT) I(Enqueue Item to Manual Review) for content, users and threads,
+    C(ENQUEUE_AUTHOR_TO_MRT) I(Enqueue Author for Manual Review) for content, C(ENQUEUE_TO_NCMEC)
+    I(Enqueue for NCMEC Review) for content and users. These are the same in Coop 1.0.0 to 1.0.2 and main."
+  - An existing org that lacks any of these (made by an older version of this module, say) gets the
+    missing ones (a change, shown in the diff as C(defaults_added)); an org that has them is untouched.
+    A built-in action is found by its action type, the user type by C(is_default_user); when another row
+    of the org already holds the name, it is left out with a warning naming the row to rename.
   - "Not written, unlike Coop's tool: the webhook signing key pair (Coop creates one when the key is
-    first shown in Settings), the default C(User) item type, the built-in actions and the warehouse's
-    org-creation log line."
+    first shown in Settings) and the warehouse's org-creation log line."
   - The API key of a new org is returned once. Give O(api_key_file) to have it written to a file
     on the controller (mode C(0600)) instead of into the result; otherwise the result carrying it is
     marked C(no_log) (it is in the registered variable, never on screen).
@@ -39,7 +49,7 @@ author: roost.coop developers (@roostorg)
 attributes:
   check_mode:
     support: full
-    description: Reads the org and user, reports what would be created or changed, writes nothing.
+    description: Reads the org, its default rows and the user, reports what would be created or changed, writes nothing.
   diff_mode:
     support: full
     description: The org and admin before and after (no password, no key).
@@ -120,11 +130,15 @@ EXAMPLES = r'''
 
 RETURN = r'''
 org:
-  description: The org (id, name, email, website_url) and whether it was created.
+  description:
+    - The org (id, name, email, website_url), whether it was created, and the names of Coop's default
+      rows added (the C(User) item type, built-in actions) in C(defaults_added).
   returned: always
   type: dict
   sample: {id: 3f9a0c1b2d4, name: Acme Trust & Safety, email: trust@acme.example,
-           website_url: https://acme.example, created: true}
+           website_url: https://acme.example, created: true,
+           defaults_added: [User, Enqueue Item to Manual Review, Enqueue Author for Manual Review,
+                            Enqueue for NCMEC Review]}
 admin:
   description: The admin user (id, email), whether it was created, and whether its password was set.
   returned: always
@@ -140,6 +154,7 @@ api_key_file:
   type: str
 '''
 
+import json
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -206,6 +221,28 @@ def create_org(cur, params, org_id):
     return key
 
 
+def org_defaults(cur, org_id):
+    """What the org lacks of Coop's defaults: (user type or None, built-in actions, warnings)."""
+    cur.execute('SELECT EXISTS (SELECT 1 FROM public.item_types WHERE org_id = %(id)s AND is_default_user), '
+                '  ARRAY(SELECT name FROM public.item_types WHERE org_id = %(id)s), '
+                '  ARRAY(SELECT action_type::text FROM public.actions WHERE org_id = %(id)s), '
+                '  ARRAY(SELECT name FROM public.actions WHERE org_id = %(id)s)', dict(id=org_id))
+    return coop_org.missing_defaults(*cur.fetchone())
+
+
+def add_defaults(cur, org_id, user_type, actions):
+    if user_type:
+        cur.execute('INSERT INTO public.item_types (id, org_id, name, description, kind, fields, is_default_user) '
+                    'VALUES (%s, %s, %s, %s, %s::public.item_type_kind, ARRAY(SELECT jsonb_array_elements(%s::jsonb)), '
+                    'true)', (coop_org.new_id(), org_id, user_type['name'], user_type['description'],
+                              user_type['kind'], json.dumps(user_type['fields'])))
+    for action_type, name, description, kinds in actions:
+        cur.execute("INSERT INTO public.actions (id, org_id, name, description, action_type, callback_url, penalty, "
+                    "apply_user_strikes, applies_to_all_items_of_kind, updated_at) VALUES (%s, %s, %s, %s, "
+                    "%s::public.action_type, NULL, 'NONE', false, %s::public.item_type_kind[], now())",
+                    (coop_org.new_id(), org_id, name, description, action_type, kinds))
+
+
 def create_admin(cur, params, org_id, user_id):
     admin = params['admin']
     cur.execute(
@@ -237,8 +274,13 @@ def main():
             if org_created:
                 org = dict(id=coop_org.new_id(), name=params['name'], email=params['email'],
                            website_url=coop_org.website_url(params['website']))
+                user_type, actions, warnings = coop_org.missing_defaults(False, [], [], [])
                 if not module.check_mode:
                     key = create_org(cur, params, org['id'])
+            else:
+                user_type, actions, warnings = org_defaults(cur, org['id'])
+            if not module.check_mode:
+                add_defaults(cur, org['id'], user_type, actions)
             user_created = user is None
             password_changed = user_created
             if user_created:
@@ -259,8 +301,11 @@ def main():
         abort(conn)
         module.fail_json(msg='%s; check that the database is a migrated Coop database' % msg)
     finish(module, conn)
+    for warning in warnings:
+        module.warn(warning)
 
-    org_out = dict(org, created=org_created)
+    added = ([user_type['name']] if user_type else []) + [action[1] for action in actions]
+    org_out = dict(org, created=org_created, defaults_added=added)
     admin_out = dict(id=user['id'], email=coop_org.admin_email(params), created=user_created,
                      password_changed=password_changed)
     before = {} if org_created else {'org': org['name']}
@@ -271,7 +316,11 @@ def main():
     if password_changed and not user_created:
         before['admin_password'] = 'old'
         after['admin_password'] = 'new (not shown)'
-    result = dict(changed=org_created or password_changed, org=org_out, admin=admin_out,
+    if added and not org_created:
+        before['defaults_added'] = []
+    if added:
+        after['defaults_added'] = added
+    result = dict(changed=org_created or password_changed or bool(added), org=org_out, admin=admin_out,
                   diff=dict(before=before, after=after))
     if key is not None:
         result['api_key'] = key

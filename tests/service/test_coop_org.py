@@ -54,11 +54,70 @@ def test_create_check_mode_then_create_then_rerun_unchanged(scratch_db):
     assert user[1].startswith('$2a$05$') and bcrypt.checkpw(PASSWORD.encode(), user[1].encode())
     assert keys == [(hashlib.sha256(key.encode()).hexdigest(), 'Main API Key', True)]
     assert defaults == [1, 1, 1]
+    assert org_defaults(db, org[0]) == DEFAULTS
 
     after = pg_dump(db)
     again = run_module('coop_org', org_args(db), diff=True)
-    assert not again['changed'] and 'api_key' not in again, again
+    assert not again['changed'] and 'api_key' not in again and not again.get('warnings'), again
     assert pg_dump(db) == after
+
+
+USER_TYPE = ('User', 'USER', True, [{'name': 'name', 'type': 'STRING', 'required': False, 'container': None}])
+ACTIONS = [('ENQUEUE_AUTHOR_TO_MRT', 'Enqueue Author for Manual Review', '{CONTENT}', 'NONE', False, None),
+           ('ENQUEUE_TO_MRT', 'Enqueue Item to Manual Review', '{CONTENT,USER,THREAD}', 'NONE', False, None),
+           ('ENQUEUE_TO_NCMEC', 'Enqueue for NCMEC Review', '{CONTENT,USER}', 'NONE', False, None)]
+DEFAULTS = ([USER_TYPE], ACTIONS)
+
+
+def org_defaults(db, org_id):
+    """The org's item types and non-custom actions, as compared with DEFAULTS."""
+    with pg_connect(db) as conn:
+        types = conn.execute('SELECT name, kind::text, is_default_user, fields FROM public.item_types '
+                             'WHERE org_id = %s ORDER BY name', (org_id,)).fetchall()
+        actions = conn.execute("SELECT action_type::text, name, applies_to_all_items_of_kind::text, penalty::text, "
+                               "apply_user_strikes, callback_url FROM public.actions WHERE org_id = %s "
+                               "AND action_type <> 'CUSTOM_ACTION' ORDER BY action_type", (org_id,)).fetchall()
+    return types, actions
+
+
+def org_then(db, *statements):
+    """An org made by coop_org, then statements run on it (%s is its id); its id."""
+    org_id = run_module('coop_org', org_args(db))['org']['id']
+    with pg_connect(db) as conn:
+        for statement in statements:
+            conn.execute(statement, (org_id,) if '%s' in statement else None)
+    return org_id
+
+
+def test_existing_org_gets_missing_defaults_once(scratch_db):
+    db = scratch_db()
+    org_id = org_then(db, "DELETE FROM public.actions WHERE action_type = 'ENQUEUE_TO_NCMEC'",
+                      'DELETE FROM public.item_types')
+    dump = pg_dump(db)
+    checked = run_module('coop_org', org_args(db), check=True, diff=True)
+    assert checked['changed'] and checked['org']['defaults_added'] == ['User', 'Enqueue for NCMEC Review'], checked
+    assert checked['diff']['after']['defaults_added'] == ['User', 'Enqueue for NCMEC Review']
+    assert pg_dump(db) == dump
+    added = run_module('coop_org', org_args(db), diff=True)
+    assert added['changed'] and not added['org']['created'] and 'api_key' not in added, added
+    assert org_defaults(db, org_id) == DEFAULTS
+    dump = pg_dump(db)
+    rerun = run_module('coop_org', org_args(db))
+    assert not rerun['changed'] and not rerun.get('warnings') and pg_dump(db) == dump, rerun
+
+
+def test_default_names_held_by_other_rows_are_left_out_with_a_warning(scratch_db):
+    db = scratch_db()
+    org_then(db, "UPDATE public.item_types SET is_default_user = false, kind = 'CONTENT'",
+             "DELETE FROM public.actions WHERE action_type = 'ENQUEUE_TO_NCMEC'",
+             "INSERT INTO public.actions (id, org_id, name, callback_url) VALUES "
+             "('custom1', %s, 'Enqueue for NCMEC Review', 'https://hooks.example/ncmec')")
+    dump = pg_dump(db)
+    result = run_module('coop_org', org_args(db))
+    assert not result['changed'] and pg_dump(db) == dump, result
+    warnings = json.dumps(result['warnings'])
+    assert "an item type named 'User' that is not its default user type" in warnings
+    assert "an action named 'Enqueue for NCMEC Review' that is not the built-in ENQUEUE_TO_NCMEC" in warnings
 
 
 def test_password_applied_only_with_update_password_always(scratch_db):
@@ -125,15 +184,19 @@ def test_bad_inputs_name_the_key_before_connecting(scratch_db, extra, words):
     assert offline.get('failed') and words in offline['msg'], offline
 
 
-def test_one_transaction_a_failing_admin_insert_leaves_no_org(scratch_db):
+@pytest.mark.parametrize('table, when', [('users', 'TRUE'), ('actions', "NEW.action_type = 'ENQUEUE_TO_NCMEC'")])
+def test_one_transaction_a_failing_insert_leaves_no_org(scratch_db, table, when):
+    """A refused admin, or a refused last built-in action (after the org, its settings rows, key, user type
+    and first two actions were written): nothing stays."""
     db = scratch_db()
     with pg_connect(db) as conn:
         conn.execute("CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS "
-                     "$$ BEGIN RAISE EXCEPTION 'users refused by the test'; END $$")
-        conn.execute('CREATE TRIGGER refuse BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION public.refuse()')
+                     "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$")
+        conn.execute('CREATE TRIGGER refuse BEFORE INSERT ON public.%s FOR EACH ROW WHEN (%s) '
+                     'EXECUTE FUNCTION public.refuse()' % (table, when))
     dump = pg_dump(db)
     result = run_module('coop_org', org_args(db))
-    assert result.get('failed') and 'users refused by the test' in result['msg'] and 'nothing was changed' in result['msg']
+    assert result.get('failed') and 'refused by the test' in result['msg'] and 'nothing was changed' in result['msg']
     assert pg_dump(db) == dump
 
 

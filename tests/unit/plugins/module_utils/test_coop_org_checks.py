@@ -53,3 +53,14 @@ def test_an_existing_org_with_another_email_is_another_org_of_the_same_name():
     with pytest.raises(coop_org.OrgError, match="an org named 'Acme' already exists"):
         coop_org.org_conflicts(GOOD, dict(same_name=org))
     coop_org.org_conflicts(GOOD, dict(same_name=dict(org, email='a@acme.example'), admin_org=('o1', 'Acme')))
+
+
+def test_missing_defaults_by_type_and_flag_names_kept_for_other_rows():
+    user_type, actions, warnings = coop_org.missing_defaults(False, [], [], [])
+    assert user_type['kind'] == 'USER' and [a[0] for a in actions] == [
+        'ENQUEUE_TO_MRT', 'ENQUEUE_AUTHOR_TO_MRT', 'ENQUEUE_TO_NCMEC'] and not warnings
+    types = ['CUSTOM_ACTION', 'ENQUEUE_TO_MRT', 'ENQUEUE_AUTHOR_TO_MRT', 'ENQUEUE_TO_NCMEC']
+    assert coop_org.missing_defaults(True, ['User'], types, [a[1] for a in actions]) == (None, [], [])
+    user_type, actions, warnings = coop_org.missing_defaults(False, ['User'], types[:3], ['Enqueue for NCMEC Review'])
+    assert user_type is None and actions == [] and len(warnings) == 2
+    assert "rename that item type" in warnings[0] and 'not the built-in ENQUEUE_TO_NCMEC' in warnings[1]
