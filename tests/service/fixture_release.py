@@ -2,12 +2,17 @@
 by its variant.sh, built the way the release role builds (unprivileged build user; db/ with
 npm ci, npm run build, npm prune --omit=dev), and run as an unprivileged runtime user."""
 
+import contextlib
+import json
 import os
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
+import urllib.request
 import uuid
 
 from tests.conftest import PG
@@ -102,3 +107,42 @@ def tree_state(path):
             st = os.lstat(full)
             out.append((os.path.relpath(full, str(path)), st.st_size, st.st_mtime_ns, st.st_mode))
     return sorted(out)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(dbname):
+    """The fixture API (from its sources) on a free port against dbname; yields the port."""
+    port = free_port()
+    env = dict(server_env(dbname), PORT=str(port), SESSION_SECRET='fixture-session',
+               ITEM_INVESTIGATION_AND_STRIKES_ENABLED='false', PATH='/usr/bin:/bin', PGCONNECT_TIMEOUT='5')
+    proc = subprocess.Popen([NODE, 'bin/www.js'], cwd=str(FIXTURE / 'server' / 'src'), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 15
+        while proc.poll() is None and time.time() < deadline:
+            try:
+                urllib.request.urlopen('http://127.0.0.1:%d/api/v1/fixture-release' % port, timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+        yield port
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def graphql_login(port, email, password):
+    """The __typename of the fixture API's answer to Coop's login mutation."""
+    body = json.dumps({'query': 'mutation ($input: LoginInput!) { login(input: $input) { __typename } }',
+                       'variables': {'input': {'email': email, 'password': password, 'remember': False}}})
+    request = urllib.request.Request('http://127.0.0.1:%d/api/v1/graphql' % port, data=body.encode(),
+                                     headers={'Content-Type': 'application/json'})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.loads(resp.read())['data']['login']['__typename']

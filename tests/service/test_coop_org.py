@@ -2,10 +2,6 @@
 
 import hashlib
 import json
-import socket
-import subprocess
-import time
-import urllib.request
 
 import bcrypt
 import pytest
@@ -180,7 +176,7 @@ def test_bad_inputs_name_the_key_before_connecting(scratch_db, extra, words):
     assert PASSWORD not in json.dumps(result)
     assert pg_dump(db) == dump
     # The same input against a port nothing listens on: still the input's error, not a connection error.
-    offline = run_module('coop_org', org_args(db, login_port=free_port(), **extra))
+    offline = run_module('coop_org', org_args(db, login_port=fx.free_port(), **extra))
     assert offline.get('failed') and words in offline['msg'], offline
 
 
@@ -200,49 +196,18 @@ def test_one_transaction_a_failing_insert_leaves_no_org(scratch_db, table, when)
     assert pg_dump(db) == dump
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def graphql_login(port, email, password):
-    body = json.dumps({'query': 'mutation ($input: LoginInput!) { login(input: $input) { __typename } }',
-                       'variables': {'input': {'email': email, 'password': password, 'remember': False}}})
-    request = urllib.request.Request('http://127.0.0.1:%d/api/v1/graphql' % port, data=body.encode(),
-                                     headers={'Content-Type': 'application/json'})
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        return json.loads(resp.read())['data']['login']['__typename']
-
-
 def test_fixture_api_login_accepts_the_created_admin(scratch_db):
     db = scratch_db()
     assert run_module('coop_org', org_args(db))['changed']
-    port = free_port()
-    env = dict(fx.server_env(db), PORT=str(port), SESSION_SECRET='fixture-session', ITEM_INVESTIGATION_AND_STRIKES_ENABLED='false',
-               PATH='/usr/bin:/bin', PGCONNECT_TIMEOUT='5')
-    proc = subprocess.Popen([fx.NODE, 'bin/www.js'], cwd=str(fx.FIXTURE / 'server' / 'src'), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.time() + 15
-        while proc.poll() is None and time.time() < deadline:
-            try:
-                urllib.request.urlopen('http://127.0.0.1:%d/api/v1/fixture-release' % port, timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        assert proc.poll() is None, proc.communicate()
-        assert graphql_login(port, 'lead@acme.example', PASSWORD) == 'LoginSuccessResponse'
-        assert graphql_login(port, 'lead@acme.example', NEW_PASSWORD) == 'LoginIncorrectPasswordError'
-        assert graphql_login(port, 'nobody@acme.example', PASSWORD) == 'LoginUserDoesNotExistError'
+    with fx.served(db) as port:
+        assert fx.graphql_login(port, 'lead@acme.example', PASSWORD) == 'LoginSuccessResponse'
+        assert fx.graphql_login(port, 'lead@acme.example', NEW_PASSWORD) == 'LoginIncorrectPasswordError'
+        assert fx.graphql_login(port, 'nobody@acme.example', PASSWORD) == 'LoginUserDoesNotExistError'
         # The staging seed's hash (coop-facts 5, written by Coop's bcryptjs) checks too.
         with pg_connect(db) as conn:
             conn.execute('UPDATE public.users SET password = %s',
                          ('$2a$05$VLNaHGWh7n1Zh6tYhr7H0.c06BlURlpNkxaW4wQC3hg8RUM3L0ZS6',))
-        assert graphql_login(port, 'lead@acme.example', 'testpassword123') == 'LoginSuccessResponse'
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)
+        assert fx.graphql_login(port, 'lead@acme.example', 'testpassword123') == 'LoginSuccessResponse'
 
 
 PLAY = """

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import ansible_playbook, pg_connect, play_recap, run_module
+from tests.conftest import ansible_playbook, login_args, pg_connect, play_recap, run_module
 from tests.service import fixture_release as fx
 
 PLAYBOOK = """
@@ -21,7 +21,7 @@ PLAYBOOK = """
 """
 JOB = 'RefreshMRTDecisionsMaterializedViewJob'
 MAIN_PROD_SCRIPTS = ['2025.01.01T00.00.00.fixture-initial-schema.sql', '2025.01.02T00.00.00.fixture-session.cjs',
-                     '2025.01.04T00.00.00.fixture-settings-default.sql',
+                     '2025.01.04T00.00.00.fixture-settings-default.sql', '2025.01.05T00.00.00.fixture-org-tables.sql',
                      '2025.02.01T00.00.00.fixture-v2-appeal-callback.sql']
 
 
@@ -212,3 +212,23 @@ def test_one_zero_two_creates_with_staging_and_migrates(tmp_path, users, deploy)
         assert recorded(dbname) == MAIN_PROD_SCRIPTS[:-1]  # 1.0.x lacks the v2 script; no seed
     finally:
         shutil.rmtree(str(parent))
+
+
+def test_a_deployed_fixture_takes_coop_org_its_settings_and_the_login(release, deploy):
+    """The fixture release's own migrations (run by the migrations role) carry what coop_org and
+    coop_org_setting write, so a fixture deploy can create an org: the module, not a test schema."""
+    _config, dbname, run = deploy
+    rc, out = run(release)
+    assert rc == 0, out[-4000:]
+    args = dict(login_args(dbname), name='Fixture T&S', email='ts@fixture.example', website='fixture.example',
+                admin=dict(email='lead@fixture.example', password='fixture-Pass-9a1'))
+    made = run_module('coop_org', args)
+    assert made['changed'] and made['org']['defaults_added'] == [
+        'User', 'Enqueue Item to Manual Review', 'Enqueue Author for Manual Review', 'Enqueue for NCMEC Review'], made
+    settings = dict(user_strike_ttl_days=30, requires_policy_for_decisions=True, moderator_safety_blur_level=1)
+    applied = run_module('coop_org_setting', dict(login_args(dbname), org='Fixture T&S', settings=settings))
+    assert applied['changed'] and not applied.get('failed'), applied
+    assert not run_module('coop_org', args)['changed']
+    assert not run_module('coop_org_setting', dict(login_args(dbname), org='Fixture T&S', settings=settings))['changed']
+    with fx.served(dbname) as port:
+        assert fx.graphql_login(port, 'lead@fixture.example', 'fixture-Pass-9a1') == 'LoginSuccessResponse'
