@@ -113,3 +113,34 @@ def test_restart_only_when_a_cached_setting_changed(scratch_db, tmp_path, monkey
 
     play(tmp_path, [dict(org='Old Org', settings={'ignore_callback_url': 'https://hooks.example/ignore'})], **flag)
     assert len(restarts(tmp_path)) == 1  # unchanged: no restart
+
+
+def test_compose_runtime_restarts_the_projects_server_and_worker(scratch_db, tmp_path, monkeypatch):
+    """Runtime compose: the restart goes through the app role's compose command (probed as the app
+    role does: podman, then a stand-in compose command on PATH that records its calls) with the app
+    role's project file and name; the worker only when the app role runs one. No engine runs."""
+    setup(scratch_db, tmp_path, monkeypatch)
+    compose = tmp_path / 'bin' / 'stand-in-compose'
+    compose.write_text('#!/bin/sh\n[ "$1" = version ] && { echo "stand-in-compose version 9"; exit 0; }\n'
+                       'echo "$@" >> %s\n' % (tmp_path / 'compose.log'))
+    compose.chmod(0o755)
+    project = tmp_path / 'project'
+    project.mkdir()
+    runtime = dict(coop_settings_restart_on_cached_change=True, coop_runtime='compose', coop_compose_engine='podman',
+                   coop_compose_command=['stand-in-compose'], coop_compose_dir=str(project), coop_compose_project='coopx')
+
+    def calls():
+        log = tmp_path / 'compose.log'
+        return log.read_text().splitlines() if log.exists() else []
+
+    play(tmp_path, [dict(org='Old Org', settings={'moderator_safety_blur_level': 4})], **runtime)
+    assert calls() == []  # changed, but Coop does not cache it
+    head = '--file %s/compose.yml --project-name coopx restart' % project
+    play(tmp_path, [dict(org='Old Org', settings={'user_strike_ttl_days': 45})], **runtime)
+    assert calls() == [head + ' server']  # no worker without item queue traffic
+    play(tmp_path, [dict(org='Old Org', settings={'user_strike_ttl_days': 45})], **runtime)
+    assert len(calls()) == 1  # unchanged: no restart
+    changed, out = play(tmp_path, [dict(org='Old Org', settings={'user_strike_ttl_days': 50})],
+                        coop_item_queue_traffic_percentage='100', **runtime)
+    assert calls()[1:] == [head + ' server worker'] and 'they were restarted' in out
+    assert restarts(tmp_path) == []  # systemctl is not called on compose hosts
