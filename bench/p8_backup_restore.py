@@ -45,8 +45,8 @@ def make_db(rows):
         conn.execute("INSERT INTO public.session (sid, sess, expire) SELECT md5(i::text), json_build_object("
                      "'cookie', json_build_object('maxAge', 86400000), 'user', 'u' || i), now() "
                      "FROM generate_series(1, %s) AS i", (rows,))
-        conn.execute("INSERT INTO public.item_types (id, org_id, name) SELECT 'it' || i, 'org1', "
-                     "'Item type ' || i FROM generate_series(1, %s) AS i", (rows,))
+        conn.execute("INSERT INTO public.item_types (id, org_id, name, kind, fields) SELECT 'it' || i, 'org1', "
+                     "'Item type ' || i, 'CONTENT', '{}' FROM generate_series(1, %s) AS i", (rows,))
         conn.commit()
     return name
 
