@@ -150,11 +150,13 @@ import difflib
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
+from ansible_collections.roost.coop.plugins.module_utils import coop_ncmec as ncmec
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
     abort, all_orgs, connect, coop_db_argument_spec, existing_columns, failure, find_orgs, finish, json_param,
     psycopg, sql)
 
 ROW_MISSING = 'absent'
+ITEM_KEYS = ('org', 'settings', 'ncmec')
 
 
 def targets_from_params(params):
@@ -170,7 +172,7 @@ def targets_from_params(params):
     for index, item in enumerate(raw):
         where = 'orgs[%d]' % index
         if isinstance(item, dict):
-            unknown = sorted(set(item) - set(('org', 'settings')))
+            unknown = sorted(set(item) - set(ITEM_KEYS))
             if unknown or item.get('org') in (None, ''):
                 errors.append('%s must be an org id or name, or a mapping with org and settings '
                               '(got keys %s)' % (where, ', '.join(sorted(item))))
@@ -187,21 +189,48 @@ def targets_from_params(params):
         else:
             errors.append('%s must be an org id or name, or a mapping with org and settings' % where)
             continue
-        try:
-            targets.append((str(identifier), catalog.validate(merged)))
-        except catalog.SettingsError as exc:
-            label = 'org %s: ' % identifier if len(raw) > 1 else ''
-            errors.extend(label + error for error in exc.errors)
+        valid = validated(errors, identifier if len(raw) > 1 else None, catalog.validate, merged)
+        if valid is not None:
+            targets.append((str(identifier), valid))
     if errors:
         raise catalog.SettingsError(errors)
     return targets
 
 
-def raw_settings(params):
-    """Every settings mapping of the task as given (before validation)."""
-    found = [params.get('settings')]
-    found.extend(item.get('settings') for item in params.get('orgs') or [] if isinstance(item, dict))
-    return [settings for settings in found if isinstance(settings, dict)]
+def validated(errors, org, validate, given):
+    """validate(given), or None with its errors (prefixed with the org when named) added to errors."""
+    try:
+        return validate(given)
+    except catalog.SettingsError as exc:
+        errors.extend(('org %s: ' % org if org is not None else '') + error for error in exc.errors)
+    return None
+
+
+def raw_mappings(params, name):
+    """Every mapping of option name (settings or ncmec) in the task as given (before validation)."""
+    found = [params.get(name)]
+    found.extend(item.get(name) for item in params.get('orgs') or [] if isinstance(item, dict))
+    return [mapping for mapping in found if isinstance(mapping, dict)]
+
+
+def ncmec_from_params(params):
+    """{identifier: validated ncmec mapping} for the orgs that declare NCMEC settings (item over task)."""
+    base = params.get('ncmec')
+    raw = [params['org']] if params.get('org') is not None else params.get('orgs') or []
+    errors = []
+    wanted = {}
+    for item in raw:
+        ident, given = (item.get('org'), item.get('ncmec')) if isinstance(item, dict) else (item, None)
+        merged = given if given is not None else base
+        if isinstance(base, dict) and isinstance(given, dict):
+            merged = dict(base)
+            merged.update(given)
+        if merged is None or ident in (None, ''):
+            continue
+        wanted[str(ident)] = validated(errors, ident if len(raw) > 1 else None, ncmec.validate, merged)
+    if errors:
+        raise catalog.SettingsError(errors)
+    return wanted
 
 
 def resolve_orgs(cursor, identifiers):
@@ -272,8 +301,10 @@ def create_missing_rows(cursor, table, org_ids):
     return set(row[0] for row in cursor.fetchall())
 
 
-def write_changes(cursor, table, changes):
-    """One UPDATE for all orgs of a table; columns an org does not change keep their locked value."""
+def write_changes(cursor, table, changes, types=None, touched=None):
+    """One UPDATE for all orgs of a table; columns an org does not change keep their locked value.
+
+    types: {column: SQL type} (default: the settings catalog's); touched: a column set to now()."""
     columns = sorted(set(c for cols in changes.values() for c in cols))
     uniform = set(c for c in columns if all(c in cols for cols in changes.values()))
     records = []
@@ -288,7 +319,8 @@ def write_changes(cursor, table, changes):
     assignments = []
     for column in columns:
         col = sql.Identifier(column)
-        fields.append(sql.SQL('{} {}').format(col, sql.SQL(catalog.column_setting(column).sql_type)))
+        sql_type = types[column] if types else catalog.column_setting(column).sql_type
+        fields.append(sql.SQL('{} {}').format(col, sql.SQL(sql_type)))
         if column in uniform:
             assignments.append(sql.SQL('{col} = v.{col}').format(col=col))
         else:
@@ -296,6 +328,8 @@ def write_changes(cursor, table, changes):
             fields.append(sql.SQL('{} boolean').format(flag))
             assignments.append(sql.SQL('{col} = CASE WHEN v.{flag} THEN v.{col} ELSE t.{col} END').format(
                 col=col, flag=flag))
+    if touched:
+        assignments.append(sql.SQL('{} = now()').format(sql.Identifier(touched)))
     query = sql.SQL('UPDATE {table} AS t SET {assign} FROM jsonb_to_recordset(%s::jsonb) AS v({fields}) '
                     'WHERE t.org_id = v.org_id').format(
         table=sql.Identifier(*table), assign=sql.SQL(', ').join(assignments), fields=sql.SQL(', ').join(fields))
@@ -346,16 +380,21 @@ def diffs(results):
         for label in entry['created']:
             before['row in ' + label] = ROW_MISSING
             after['row in ' + label] = 'created'
+        for label in entry.get('removed', ()):
+            before['row in ' + label] = 'present (NCMEC reporting on)'
+            after['row in ' + label] = 'deleted (NCMEC reporting off)'
         header = 'org %s (id %s)' % (entry['name'], entry['id'])
         out.append({'before_header': header, 'after_header': header, 'before': before, 'after': after})
     return out
 
 
-def apply(module, conn, targets):
+def apply(module, conn, targets, ncmec_wanted=None):
     check = module.check_mode
     with conn.cursor() as cursor:
-        live = existing_columns(cursor, catalog.TABLES)
+        live = existing_columns(cursor, catalog.TABLES + ((ncmec.TABLE,) if ncmec_wanted else ()))
         wanted_by_target = [catalog.columns_for(settings, live) for _ident, settings in targets]
+        ncmec_columns = dict((ident, ncmec.columns_for(wanted, live.get(ncmec.TABLE)))
+                             for ident, wanted in (ncmec_wanted or {}).items())
         orgs = resolve_orgs(cursor, [ident for ident, _settings in targets])
         touched = {}
         for (ident, _settings), wanted in zip(targets, wanted_by_target):
@@ -371,11 +410,88 @@ def apply(module, conn, targets):
             rows[table] = read_rows(cursor, table, columns, sorted(touched[table]), lock=not check)
             rows['defaults'][table] = catalog.defaults(table, live[table])
         results, writes = plan(targets, orgs, wanted_by_target, rows, created)
+        ncmec_writes = plan_ncmec(cursor, orgs, ncmec_wanted or {}, ncmec_columns, live, results, check)
         if not check:
             for table in catalog.TABLES:
                 if writes.get(table):
                     write_changes(cursor, table, writes[table])
+            write_ncmec(cursor, ncmec_writes)
     return results
+
+
+def plan_ncmec(cursor, orgs, enabled, wanted, live, results, check):
+    """Add NCMEC changes to the per-org results; returns {'insert', 'update', 'delete'} for write_ncmec.
+
+    enabled: {identifier: validated mapping}; wanted: {identifier: {column: value}}."""
+    writes = {'insert': {}, 'update': {}, 'delete': []}
+    for entry in results:
+        entry.setdefault('removed', [])
+    if not enabled:
+        return writes
+    columns = sorted(c for c in live[ncmec.TABLE] if c in ncmec.FIELDS)
+    rows = read_rows(cursor, ncmec.TABLE, columns, sorted(set(orgs[i][0] for i in enabled)), lock=not check)
+    queues = org_queues(cursor, orgs, wanted)
+    by_id = dict((entry['id'], entry) for entry in results)
+    label = '%s.%s' % ncmec.TABLE
+    errors = []
+    for ident in sorted(enabled):
+        org_id, name = orgs[ident]
+        entry, current, columns = by_id[org_id], rows.get(org_id), wanted[ident]
+        if not enabled[ident][ncmec.ENABLED]:
+            if current is not None:
+                entry['removed'].append(label)
+                writes['delete'].append(org_id)
+                entry['changed'] = True
+            continue
+        problems = ncmec.row_problems(name, current, columns)
+        problems.append(ncmec.queue_problems(name, org_id, columns.get('default_ncmec_queue_id'), queues))
+        errors.extend(problem for problem in problems if problem)
+        change = catalog.delta(current or {}, columns)
+        for column, (before, after) in change.items():
+            entry['changes']['ncmec.' + column] = {'before': ncmec.masked(column, before),
+                                                   'after': ncmec.masked(column, after)}
+        if current is None:
+            entry['created'].append(label)
+            writes['insert'][org_id] = columns
+        elif change:
+            writes['update'][org_id] = dict((column, after) for column, (_before, after) in change.items())
+        entry['changed'] = entry['changed'] or bool(change) or current is None
+    if errors:
+        raise catalog.SettingsError(errors)
+    return writes
+
+
+def org_queues(cursor, orgs, wanted):
+    """{queue id: org id} of the queues named in wanted and of the orgs naming one, in one query."""
+    named = dict((ident, cols['default_ncmec_queue_id']) for ident, cols in wanted.items()
+                 if cols.get('default_ncmec_queue_id') is not None)
+    if not named:
+        return {}
+    cursor.execute(sql.SQL('SELECT id, org_id FROM {} WHERE id = ANY(%s) OR org_id = ANY(%s)').format(
+        sql.Identifier(*ncmec.QUEUES)), (sorted(named.values()), sorted(orgs[ident][0] for ident in named)))
+    return dict(cursor.fetchall())
+
+
+def write_ncmec(cursor, writes):
+    """At most one INSERT, one UPDATE and one DELETE for every org's NCMEC row."""
+    types = dict((key, field.sql_type) for key, field in ncmec.FIELDS.items())
+    if writes['delete']:
+        cursor.execute(sql.SQL('DELETE FROM {} WHERE org_id = ANY(%s)').format(sql.Identifier(*ncmec.TABLE)),
+                       (sorted(writes['delete']),))
+    if writes['update']:
+        write_changes(cursor, ncmec.TABLE, writes['update'], types, touched='updated_at')
+    if writes['insert']:
+        columns = sorted(set(c for cols in writes['insert'].values() for c in cols))
+        records = [dict([(c, cols.get(c, ncmec.INSERT_DEFAULTS.get(c))) for c in columns], org_id=org_id)
+                   for org_id, cols in sorted(writes['insert'].items())]
+        names = sql.SQL(', ').join(sql.Identifier(c) for c in ['org_id'] + columns)
+        fields = sql.SQL(', ').join([sql.SQL('org_id text')] + [
+            sql.SQL('{} {}').format(sql.Identifier(c), sql.SQL(types[c])) for c in columns])
+        cursor.execute(sql.SQL('INSERT INTO {table} ({names}) SELECT {names} FROM jsonb_to_recordset(%s::jsonb) '
+                               'AS v({fields}) ON CONFLICT (org_id) DO NOTHING').format(
+            table=sql.Identifier(*ncmec.TABLE), names=names, fields=fields), (json_param(records),))
+        if cursor.rowcount != len(records):
+            raise RuntimeError('another run turned NCMEC reporting on for the same org meanwhile; rerun the task')
 
 
 def main():
@@ -384,20 +500,31 @@ def main():
         org=dict(type='str'),
         orgs=dict(type='list', elements='raw'),
         settings=dict(type='dict'),
+        ncmec=dict(type='dict'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('org', 'orgs')], required_one_of=[('org', 'orgs')])
     # Before validation, so a failure's module_args hide the header values too.
-    for settings in raw_settings(module.params):
+    for settings in raw_mappings(module.params, 'settings'):
         module.no_log_values.update(catalog.secret_strings(settings))
+    for given in raw_mappings(module.params, 'ncmec'):
+        module.no_log_values.update(ncmec.secret_strings(given))
+    errors = []
+    targets = ncmec_wanted = None
     try:
         targets = targets_from_params(module.params)
     except catalog.SettingsError as exc:
-        module.fail_json(msg=str(exc), errors=exc.errors)
+        errors.extend(exc.errors)
+    try:
+        ncmec_wanted = ncmec_from_params(module.params)
+    except catalog.SettingsError as exc:
+        errors.extend(exc.errors)
+    if errors:
+        module.fail_json(msg='; '.join(errors), errors=errors)
 
     conn = connect(module)
     try:
-        results = apply(module, conn, targets)
+        results = apply(module, conn, targets, ncmec_wanted)
     except catalog.SettingsError as exc:
         abort(conn)
         module.fail_json(msg=str(exc), errors=exc.errors)
