@@ -186,6 +186,14 @@ generated_keys:
   returned: always
   type: list
   elements: str
+changes:
+  description:
+    - Per key written or removed, its C(before) (the file's value, C(null) when absent) and
+      C(after) (C(null) when removed). Values of secret keys are C(********) on both sides.
+  returned: always
+  type: dict
+  sample: {UI_URL: {before: "https://old.example.org", after: "https://coop.example.org"},
+           SESSION_SECRET: {before: "********", after: "********"}}
 backup_file:
   description: The copy of the old file, when O(backup) made one.
   returned: changed and backup
@@ -320,6 +328,14 @@ def write_atomically(module, path, text, file_args):
         module.fail_json(msg='writing %s failed, the old file is unchanged: %s' % (path, to_native(exc)))
 
 
+def key_changes(current, wanted, changed_keys, removed_keys):
+    """{key: {before, after}} of the keys written or removed (None: not in the file); secret values masked."""
+    def shown(key, value):
+        return dotenv.MASK if value is not None and catalog.is_secret(key) else value
+    return dict((key, {'before': shown(key, current.get(key)), 'after': shown(key, wanted.get(key))})
+                for key in list(changed_keys) + list(removed_keys))
+
+
 def hide_values(module, params, current, generated):
     """Only secret values go to no_log_values: set is no_log so nothing leaks into the target's
     log, but masking every value (true, coop, 5432) would garble paths and messages."""
@@ -417,7 +433,7 @@ def main():
 
     content_changed = new_text != text or not exists
     result = dict(changed=content_changed, path=path, changed_keys=changed_keys, removed_keys=removed_keys,
-                  generated_keys=sorted(generated))
+                  generated_keys=sorted(generated), changes=key_changes(current, wanted, changed_keys, removed_keys))
     secret_changes = [key for key in changed_keys if catalog.is_secret(key)]
     diffs = [dict(before_header=path, after_header=path,
                   before=dotenv.masked(text, catalog.is_secret) if exists else '',
