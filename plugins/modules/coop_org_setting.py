@@ -26,6 +26,9 @@ description:
   - Uses one connection and one transaction. The settings rows are locked while compared
     (missing rows are created first, as Coop does, so concurrent runs never lose an update), and
     only columns whose value differs are written. Any error leaves the database as it was.
+  - NCMEC reporting (C(ncmec_reporting.ncmec_org_settings)) is set with O(ncmec). A row there
+    means reporting is on for the org, so a row is created only with credentials, and
+    C(enabled: false) deletes it (check mode and diff say so). The credentials are never shown.
   - Coop caches some settings in-process (partial items endpoint 5 minutes, strike TTL and ignore
     callback 10 minutes), so changes can take that long to show.
 author: roost.coop developers (@roostorg)
@@ -35,7 +38,7 @@ attributes:
     description: Reads the current values and reports what would change without writing.
   diff_mode:
     support: full
-    description: Before and after per org, per changed key. Header values are masked.
+    description: Before and after per org, per changed key. Header values and NCMEC credentials are masked.
 options:
   org:
     description:
@@ -45,7 +48,8 @@ options:
   orgs:
     description:
       - Several orgs in one task. Each item is an org id or name (it gets O(settings)), or a
-        mapping with C(org) and C(settings); item settings are merged over O(settings).
+        mapping with C(org), C(settings) and C(ncmec); item settings are merged over O(settings).
+      - The C(coop_orgs) list M(roost.coop.coop_org_setting_info) returns is taken as it is.
       - The number of SQL round trips does not grow with the number of orgs.
     type: list
     elements: raw
@@ -67,6 +71,28 @@ options:
       - URLs must be absolute C(http://) or C(https://) URLs. Nullable keys (URLs, headers, body,
         C(cert), C(sso_url)) accept C(null) to clear them.
     type: dict
+  ncmec:
+    description:
+      - NCMEC CyberTipline reporting for the org(s), as a mapping of key to value; an O(orgs) item's
+        C(ncmec) is merged over it. Keys not given are left alone. Keys are the columns of
+        C(ncmec_reporting.ncmec_org_settings).
+      - C(enabled) (default C(true)); C(false) turns reporting off by deleting the org's row, and
+        then no other key may be given.
+      - "Credentials, never shown and compared only: C(username), C(password). Both are needed
+        to turn reporting on for an org that has no row."
+      - "Report details: C(company_template), C(legal_url), C(contact_email), C(more_info_url),
+        C(ncmec_preservation_endpoint), C(ncmec_additional_info_endpoint), C(terms_of_service)
+        (at most 3000 characters), C(contact_person_email), C(contact_person_first_name),
+        C(contact_person_last_name), C(contact_person_phone)."
+      - "C(policies_applied_to_actions_run_on_report_creation) and
+        C(actions_to_run_upon_report_creation): non-empty lists of ids, both or neither."
+      - "C(default_ncmec_queue_id): one of the org's review queues (C(null) for its default queue);
+        C(default_internet_detail_type): C(WEB_PAGE), C(EMAIL), C(NEWSGROUP), C(CHAT_IM),
+        C(ONLINE_GAMING), C(CELL_PHONE), C(NON_INTERNET) or C(PEER_TO_PEER)."
+      - "C(media_review_requirement): C(ALL) or C(MINIMUM) (Coop 1.0.1 and later);
+        C(min_media_to_review): 1 or more, only with C(MINIMUM) (C(null) means 1)."
+    type: dict
+    version_added: 0.2.0
 extends_documentation_fragment:
   - roost.coop.coop_db
 seealso:
@@ -87,6 +113,22 @@ EXAMPLES = r'''
         Authorization: "Bearer {{ acme_appeal_token }}"
       user_strike_ttl_days: 30
       moderator_safety_blur_level: 3
+
+- name: NCMEC reporting on for one org, off for another
+  roost.coop.coop_org_setting:
+    env_file: /etc/coop/server.env
+    orgs:
+      - org: Acme Trust & Safety
+        ncmec:
+          username: "{{ vault_acme_ncmec_username }}"
+          password: "{{ vault_acme_ncmec_password }}"
+          company_template: Acme
+          legal_url: https://acme.example/terms
+          contact_email: safety@acme.example
+          default_internet_detail_type: WEB_PAGE
+      - org: Globex Safety
+        ncmec:
+          enabled: false
 
 - name: SSO for an org, all three keys in one task
   roost.coop.coop_org_setting:
@@ -133,14 +175,21 @@ orgs:
       description: Settings tables in which the org had no row and one was (or would be) created.
       type: list
       elements: str
+    removed:
+      description: Tables whose row of the org was (or would be) deleted (NCMEC reporting turned off).
+      type: list
+      elements: str
     changes:
-      description: Changed columns with C(before) and C(after) values; header values masked.
+      description:
+        - Changed columns with C(before) and C(after) values; header values masked.
+        - NCMEC keys are prefixed C(ncmec.); the credentials show as C(********).
       type: dict
   sample:
     - id: e7c89ce7729
       name: Test Org
       changed: true
       created: []
+      removed: []
       changes:
         moderator_safety_blur_level: {before: 2, after: 3}
 '''
