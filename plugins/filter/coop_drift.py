@@ -12,9 +12,9 @@ short_description: The drift report of Coop's declared settings and env files ag
 version_added: 0.2.0
 author: roost.coop developers (@roostorg)
 description:
-  - Builds the report of the C(roost.coop.drift) playbook from check-mode results:
-    M(roost.coop.coop_org_setting)'s C(orgs) and M(roost.coop.coop_env)'s results per host.
-  - Per org and per key, and per host, env file and key, the declared and the live value.
+  - Builds the report of the C(roost.coop.drift) playbook from check-mode results, the C(orgs) of
+    M(roost.coop.coop_org_setting) and the results of M(roost.coop.coop_env) per host.
+  - The declared and the live value per org and key, and per host, env file and key.
     Secret values arrive masked (C(********)) from the modules and stay masked.
 options:
   _input:

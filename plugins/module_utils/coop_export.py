@@ -13,6 +13,7 @@ import json
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
 from ansible_collections.roost.coop.plugins.module_utils import coop_ncmec as ncmec
 
+
 def label(org_id, name, ids, names):
     """How an export refers to an org: its name, unless that is another org's id (then its id)."""
     if name in ids and name != org_id and org_id not in names:

@@ -28,7 +28,7 @@ description:
     only columns whose value differs are written. Any error leaves the database as it was.
   - NCMEC reporting (C(ncmec_reporting.ncmec_org_settings)) is set with O(ncmec). A row there
     means reporting is on for the org, so a row is created only with credentials, and
-    C(enabled: false) deletes it (check mode and diff say so). The credentials are never shown.
+    C(enabled=false) deletes it (check mode and diff say so). The credentials are never shown.
   - Coop caches some settings in-process (partial items endpoint 5 minutes, strike TTL and ignore
     callback 10 minutes), so changes can take that long to show.
 author: roost.coop developers (@roostorg)

@@ -18,14 +18,14 @@ description:
     C(user_management_service.org_default_user_interface_settings) and
     C(ncmec_reporting.ncmec_org_settings)), and returns them as RV(coop_orgs), the list the
     C(roost.coop.settings) role and M(roost.coop.coop_org_setting) take as they are.
-  - Use it to bring an instance configured through Coop's settings screens under management:
-    applying the export changes nothing (C(changed=0)), on both schema shapes.
+  - Use it to bring an instance configured through Coop's settings screens under management.
+    Applying the export changes nothing (C(changed=0)), on both schema shapes.
   - Secrets are not exported. NCMEC credentials and the values of C(appeal_callback_headers) and
     C(partial_items_request_headers) are left out and named in RV(withheld); without them in
     the declaration the settings module leaves the stored values alone.
   - Keys of a settings table in which an org has no row are left out (Coop uses its defaults
     there), so applying the export creates no row. An org without NCMEC settings gets
-    C(ncmec: {enabled: false}).
+    an C(ncmec) mapping whose C(enabled) is C(false).
   - Reads with one query per table, however many orgs there are. Read-only.
 author: roost.coop developers (@roostorg)
 seealso:
