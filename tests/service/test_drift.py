@@ -1,9 +1,12 @@
 """The roost.coop.drift playbook on localhost against a scratch database and env files the config
 role wrote: exit 0 and no drift after a converge; one changed setting and two changed env keys
-(one secret) found, shown per key with declared and live, the secret never shown, nothing written."""
+(one secret) found, shown per key with declared and live, the secret never shown (also with -vvv),
+nothing written on the host; one module run per host; the JSON report replaced atomically, 0600."""
 
 import json
 import os
+import re
+import stat
 import sys
 
 import yaml
@@ -45,9 +48,13 @@ def inventory(tmp_path, db):
     return path, config_dir
 
 
-def drift(inventory_path):
-    proc = ansible_playbook(os.path.join('playbooks', 'drift.yml'), inventory=inventory_path)
+def drift(inventory_path, *args):
+    proc = ansible_playbook(os.path.join('playbooks', 'drift.yml'), *args, inventory=inventory_path)
     return proc.returncode, proc.stdout + proc.stderr
+
+
+def tasks(out):
+    return re.findall(r'^TASK \[(.*?)\]', out, re.M)
 
 
 def edit_env(path, key, value):
@@ -66,11 +73,20 @@ def test_drift_report(scratch_db, tmp_path):
     proc = ansible_playbook(play, inventory=inv)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
 
+    report_path = tmp_path / 'drift.json'
+    report_path.write_text('old report\n')
+    report_path.chmod(0o644)
     rc, out = drift(inv)
     assert rc == 0, out[-3000:]
     assert 'NO DRIFT: the live settings and env files are as declared' in out
-    assert json.loads((tmp_path / 'drift.json').read_text()) == {'drift': False, 'orgs': {}, 'env': {}}
+    assert json.loads(report_path.read_text()) == {'drift': False, 'orgs': {}, 'env': {}}
+    assert stat.S_IMODE(report_path.stat().st_mode) == 0o600
     assert play_recap(out)['changed'] == 0
+    # One module run on the host (coop_drift); the rest runs on the controller only (the last one skipped).
+    assert tasks(out) == ['Compare the env files and org settings with the declared values',
+                          'roost.coop.config : Compare the env files and org settings with the declared values',
+                          'Build the drift report and write it on the controller', 'Show the drift report',
+                          'Fail when anything drifted']
 
     with pg_connect(db) as conn:
         conn.execute("UPDATE public.org_settings SET user_strike_ttl_days = 7 WHERE org_id = 'acme0000001'")
@@ -81,7 +97,7 @@ def test_drift_report(scratch_db, tmp_path):
     files = dict((name, (config_dir / name).read_bytes()) for name in os.listdir(str(config_dir)))
     before = pg_dump(db)
 
-    rc, out = drift(inv)
+    rc, out = drift(inv, '-vvv')
     assert rc == 2, out[-3000:]
     report = json.loads((tmp_path / 'drift.json').read_text())
     assert report == {
@@ -98,3 +114,12 @@ def test_drift_report(scratch_db, tmp_path):
         assert secret not in out and secret not in json.dumps(report)
     assert pg_dump(db) == before
     assert dict((name, (config_dir / name).read_bytes()) for name in os.listdir(str(config_dir))) == files
+
+    # A missing env file: every key it declares drifts (live unset); it is not created.
+    (config_dir / 'client.env').unlink()
+    rc, out = drift(inv)
+    assert rc == 2, out[-3000:]
+    assert json.loads((tmp_path / 'drift.json').read_text())['env']['localhost'][str(config_dir / 'client.env')] == {
+        'VITE_UI_URL': {'declared': 'https://coop.example.org', 'live': None}}
+    assert not (config_dir / 'client.env').exists()
+    assert pg_dump(db) == before
