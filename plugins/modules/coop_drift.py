@@ -29,6 +29,7 @@ attributes:
     description: Always read only.
   diff_mode:
     support: none
+    description: Returns no diff; the report names each key with its declared and live value.
 options:
   env_dir:
     description: The directory of the env files (C(<kind>.env)).

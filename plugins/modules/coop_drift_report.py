@@ -25,6 +25,7 @@ attributes:
     description: The JSON report is written in check mode too (it is on the controller).
   diff_mode:
     support: none
+    description: Returns no diff; the report names each key with its declared and live value.
 options:
   results:
     description: Per host, its M(roost.coop.coop_drift) result.

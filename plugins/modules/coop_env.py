@@ -219,6 +219,7 @@ from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as d
 from ansible_collections.roost.coop.plugins.module_utils import coop_env_catalog as catalog
 from ansible_collections.roost.coop.plugins.module_utils import coop_env_plan as envplan
 
+
 def check_file_options(module, directory):
     """Fail before anything is written when mode, owner or group cannot be applied."""
     params = module.params
