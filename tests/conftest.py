@@ -103,6 +103,14 @@ def scratch_db():
             admin.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
 
 
+def write_server_env(path, dbname):
+    """A server.env at path with the DATABASE_* keys of a scratch database; returns path."""
+    keys = ('DATABASE_HOST', 'DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_USER', 'DATABASE_PASSWORD')
+    values = (PG['host'], PG['port'], dbname, PG['user'], PG['password'])
+    path.write_text(''.join('%s=%s\n' % pair for pair in zip(keys, values)))
+    return path
+
+
 def pg_dump(dbname):
     """Data + schema dump for 'database unchanged' comparisons (without pg_dump's random \\restrict lines)."""
     env = dict(os.environ, PGPASSWORD=PG['password'])

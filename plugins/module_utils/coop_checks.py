@@ -12,6 +12,7 @@ Facts (a dict; a missing or None part means "not gathered"):
   postgres   {'reachable', 'error', 'target', 'max_connections', 'reserved_connections',
               'missing_tables' (of COOP_TABLES), 'migrations' (names or None), 'sample_orgs' [{id, name}],
               'default_password_users' [{id, email, org_id}] | None (bcrypt missing),
+              'ncmec_orgs' [{id, name, credentials: bool}] (orgs with an NCMEC row),
               'query_error' (set when connected but the reads failed)}
   redis      {'reachable', 'error', 'target', 'config' {name: value} | None, 'config_error'}
   scylla     {'hosts': [..], 'unreachable': [{'host', 'error'}]}      only when probed
@@ -502,6 +503,32 @@ def check_ncmec_env(facts):
         return PASS, 'NCMEC_ENV=production and live reporting is approved', ''
     return FAIL, 'NCMEC_ENV=production sends reports to the live CyberTipline, but approval is not recorded', \
         'leave NCMEC_ENV unset until NCMEC approves, then set coop_ncmec_live_reporting_approved: true'
+
+
+@check('ncmec_org_settings', 'Orgs reporting to NCMEC report where NCMEC_ENV says, with credentials')
+def check_ncmec_org_settings(facts):
+    server = _env(facts, 'server')
+    if server is None:
+        return _missing('server')
+    pg, skipped = _postgres(facts, ('ncmec_orgs',))
+    if skipped:
+        return skipped
+    orgs = pg.get('ncmec_orgs') or []
+    if not orgs:
+        return PASS, 'no org has NCMEC reporting on', ''
+    names = _names('%s (%s)' % (org['name'], org['id']) for org in orgs)
+    if _lower(server, 'NCMEC_ENV') != 'production':
+        return WARN, 'NCMEC reporting is on for %s, but NCMEC_ENV is %s: their CyberTip reports go to NCMEC\'s test ' \
+            'endpoint, not the live CyberTipline' % (names, server.get('NCMEC_ENV') or 'unset'), \
+            'once NCMEC approved live reporting set coop_ncmec_env: production (and ' \
+            'coop_ncmec_live_reporting_approved: true); until then these reports reach no one'
+    lacking = [org for org in orgs if not org['credentials']]
+    if lacking:
+        return FAIL, 'NCMEC_ENV=production, but these orgs have no CyberTipline credentials, so their reports ' \
+            'cannot be sent: %s' \
+            % _names('%s (%s)' % (org['name'], org['id']) for org in lacking), \
+            'set ncmec.username and ncmec.password for them in coop_orgs (or ncmec.enabled: false)'
+    return PASS, 'NCMEC reporting is on for %s, with credentials, to the live CyberTipline' % names, ''
 
 
 @check('warehouse_adapter', 'Warehouse and analytics adapters can boot')

@@ -21,7 +21,9 @@ description:
     placeholders and long enough; UI origin https and not localhost under production; NODE_ENV;
     client C(VITE_UI_URL) agrees with C(UI_URL); email senders set, not examples, same domain as
     the UI; staging seed sample orgs, default-password users and the seed's record in
-    C(SequelizeMeta); C(NCMEC_ENV=production) without approval; warehouse/analytics adapters;
+    C(SequelizeMeta); C(NCMEC_ENV=production) without approval; orgs with NCMEC reporting on while
+    C(NCMEC_ENV) is not C(production) (warn: reports go to the test endpoint), or under
+    C(production) without credentials (fail); warehouse/analytics adapters;
     PostgreSQL, Redis, Scylla and ClickHouse reachable; the database is a migrated Coop database
     (C(public.orgs), C(public.users) and C(SequelizeMeta) with recorded migrations, else
     the checks that read it fail too); pending migrations of a release; Redis
@@ -123,7 +125,7 @@ options:
       - "Ids, in the checklist's order: C(env_files), C(required_settings), C(secrets_present),
         C(secrets_not_placeholders), C(secrets_length), C(ui_url), C(node_env), C(client_ui_url),
         C(email_senders), C(email_domains), C(sample_orgs), C(default_passwords), C(staging_seed),
-        C(ncmec_env), C(warehouse_adapter), C(postgres_reachable), C(coop_schema), C(redis_reachable),
+        C(ncmec_env), C(ncmec_org_settings), C(warehouse_adapter), C(postgres_reachable), C(coop_schema), C(redis_reachable),
         C(scylla_reachable), C(clickhouse_reachable), C(pending_migrations), C(redis_persistence),
         C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees), C(coop_units), C(backup_recent)."
     type: list
@@ -282,12 +284,23 @@ def read_database(cur, fact, passwords):
     # Each fact is set only once read: after a query error the checks see what is missing.
     fact['migrations'] = migrations
     fact['sample_orgs'] = coop_sample.find_orgs(cur, ids=sorted(coop_sample.SAMPLE_ORGS)) if has_orgs else []
+    fact['ncmec_orgs'] = ncmec_orgs(cur) if has_orgs else []
     if not coop_sample.HAS_BCRYPT:
         fact['default_password_users'] = None
     elif has_users:
         fact['default_password_users'] = coop_sample.default_password_users(coop_sample.password_users(cur), passwords)
     else:
         fact['default_password_users'] = []
+
+
+def ncmec_orgs(cur):
+    """Orgs with NCMEC reporting on and whether both credentials are set (never the credentials)."""
+    cur.execute("SELECT to_regclass('ncmec_reporting.ncmec_org_settings') IS NOT NULL")
+    if not cur.fetchone()[0]:
+        return []
+    cur.execute("SELECT n.org_id, coalesce(o.name, n.org_id), btrim(n.username) <> '' AND btrim(n.password) <> '' "
+                'FROM ncmec_reporting.ncmec_org_settings n LEFT JOIN public.orgs o ON o.id = n.org_id ORDER BY 2')
+    return [{'id': org_id, 'name': name, 'credentials': credentials} for org_id, name, credentials in cur.fetchall()]
 
 
 def gather_redis(module, server):

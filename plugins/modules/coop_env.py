@@ -186,6 +186,14 @@ generated_keys:
   returned: always
   type: list
   elements: str
+changes:
+  description:
+    - Per key written or removed, its C(before) (the file's value, C(null) when absent) and
+      C(after) (C(null) when removed). Values of secret keys are C(********) on both sides.
+  returned: always
+  type: dict
+  sample: {UI_URL: {before: "https://old.example.org", after: "https://coop.example.org"},
+           SESSION_SECRET: {before: "********", after: "********"}}
 backup_file:
   description: The copy of the old file, when O(backup) made one.
   returned: changed and backup
@@ -202,8 +210,6 @@ import grp
 import os
 import pwd
 import re
-import secrets
-import string
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -211,13 +217,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 from ansible_collections.roost.coop.plugins.module_utils import coop_env_catalog as catalog
-
-ALPHABET = string.ascii_letters + string.digits
-GENERATED_LENGTH = 48
-
-
-def random_secret():
-    return ''.join(secrets.choice(ALPHABET) for dummy in range(GENERATED_LENGTH))
+from ansible_collections.roost.coop.plugins.module_utils import coop_env_plan as envplan
 
 
 def check_file_options(module, directory):
@@ -323,13 +323,7 @@ def write_atomically(module, path, text, file_args):
 def hide_values(module, params, current, generated):
     """Only secret values go to no_log_values: set is no_log so nothing leaks into the target's
     log, but masking every value (true, coop, 5432) would garble paths and messages."""
-    hidden = set()
-    for source in (params['set'] or {}, current, generated):
-        for key, value in source.items():
-            text = catalog.as_env_string(value)
-            if text and catalog.is_secret(str(key)):
-                hidden.add(text)
-    module.no_log_values = hidden
+    module.no_log_values = envplan.secret_strings((params['set'] or {}, current, generated))
 
 
 def main():
@@ -372,35 +366,11 @@ def main():
         module.fail_json(msg='%s %s' % (path, exc), path=path)
     generate = list(params['generate'])
     remove = list(params['remove'])
-    generated = dict((key, random_secret()) for key in generate
-                     if not current.get(key) and dotenv.KEY_RE.match(key) and key not in params['set'])
+    generated = envplan.generated(current, generate, params['set'])
     hide_values(module, params, current, generated)
 
-    wanted, problems, warnings = catalog.check_input(kind, params['set'], generate, params['strict'])
-    for label, keys in (('set and remove', set(wanted) & set(remove)), ('set and generate', set(wanted) & set(generate)),
-                        ('generate and remove', set(generate) & set(remove))):
-        if keys:
-            problems.append('%s are both in %s; list each key in one of them' % (', '.join(sorted(keys)), label))
-    for key in generate + remove:
-        try:
-            dotenv.check_key(key)
-        except dotenv.EnvFileError as exc:
-            problems.append(str(exc))
-    wanted.update(generated)
-    new_text = text
-    changed_keys, removed_keys = [], []
-    try:
-        new_text, changed_keys, removed_keys = dotenv.update(text, wanted, remove)
-    except dotenv.EnvFileError as exc:
-        problems.append(str(exc))
-    if params['validate'] == 'production':
-        final = dict(current)
-        final.update(wanted)
-        for key in remove:
-            final.pop(key, None)
-        for problem in catalog.production_problems(kind, final, params['allow_insecure_ui_url']):
-            if problem not in problems:
-                problems.append(problem)
+    wanted, new_text, changed_keys, removed_keys, problems, warnings = envplan.plan(
+        kind, text, current, params['set'], remove, generate, generated, params)
     if problems:
         module.fail_json(msg='%s: %d problem(s), nothing was written: %s' % (path, len(problems), '; '.join(problems)),
                          problems=problems, path=path)
@@ -417,7 +387,7 @@ def main():
 
     content_changed = new_text != text or not exists
     result = dict(changed=content_changed, path=path, changed_keys=changed_keys, removed_keys=removed_keys,
-                  generated_keys=sorted(generated))
+                  generated_keys=sorted(generated), changes=envplan.key_changes(current, wanted, changed_keys, removed_keys))
     secret_changes = [key for key in changed_keys if catalog.is_secret(key)]
     diffs = [dict(before_header=path, after_header=path,
                   before=dotenv.masked(text, catalog.is_secret) if exists else '',

@@ -268,3 +268,29 @@ def test_database_user_without_read_access_warns_instead_of_passing(tmp_path, sc
     # SELECT on public.users is refused: the seed's users cannot be checked, so that check may not pass.
     assert checks['sample_orgs']['status'] == 'fail' and checks['default_passwords']['status'] == 'warn', checks
     assert 'permission denied' in checks['default_passwords']['detail']
+
+
+def test_ncmec_org_settings(deployment):
+    """An org reporting to NCMEC: warned while NCMEC_ENV is not production; under production an org
+    without credentials fails; the credentials never reach the result."""
+    with pg_connect(deployment.dbname) as conn:
+        coop_schema.add_ncmec(conn, 'acme0000001', 'acme-esp', 'acme-cybertip-secret')
+        coop_schema.add_ncmec(conn, 'beta0000001', '', '')
+    approved = {'ncmec_live_reporting_approved': True, 'checks': ['ncmec_org_settings']}
+    test_run = deployment.run(fail_on='fail', **approved)
+    (found,) = test_run['checks']
+    assert found['status'] == 'warn' and not test_run.get('failed'), found
+    assert "Acme Trust & Safety (acme0000001), Beta Safety (beta0000001), but NCMEC_ENV is unset" in found['detail']
+    assert "test endpoint" in found['detail']
+    live_run = deployment.run(server={'NCMEC_ENV': 'production'}, **approved)
+    (found,) = live_run['checks']
+    assert found['status'] == 'fail' and live_run.get('failed'), found
+    assert found['detail'].endswith('cannot be sent: Beta Safety (beta0000001)')
+    with pg_connect(deployment.dbname) as conn:
+        conn.execute("UPDATE ncmec_reporting.ncmec_org_settings SET username = 'beta-esp', password = 'beta-secret' "
+                     "WHERE org_id = 'beta0000001'")
+        conn.commit()
+    fixed = deployment.run(server={'NCMEC_ENV': 'production'}, **approved)
+    assert fixed['checks'][0]['status'] == 'pass', fixed['checks']
+    for result in (test_run, live_run, fixed):
+        assert 'acme-cybertip-secret' not in json.dumps(result) and 'acme-esp' not in json.dumps(result)

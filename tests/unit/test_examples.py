@@ -29,8 +29,8 @@ def test_all_options_lists_every_role_default():
     defaults = role_defaults()
     assert len(defaults) > 50
     assert sorted(defaults - listed) == []
-    # No stale names either (coop_app_serial is read by site.yml itself).
-    assert sorted(listed - defaults - {'coop_app_serial'}) == []
+    # No stale names either (site.yml reads coop_app_serial itself, roost.coop.drift coop_drift_report_path).
+    assert sorted(listed - defaults - {'coop_app_serial', 'coop_drift_report_path'}) == []
 
 
 def inventory(layout):

@@ -38,7 +38,7 @@ BASELINE = {
     'processes': {'api': 2, 'worker': None},
     'postgres': {'reachable': True, 'target': 'database coop on db.internal:5432 as coop', 'max_connections': 100,
                  'reserved_connections': 3, 'missing_tables': [], 'migrations': [INITIAL, LATER], 'sample_orgs': [],
-                 'default_password_users': []},
+                 'default_password_users': [], 'ncmec_orgs': []},
     'redis': {'reachable': True, 'target': 'Redis at redis.internal:6379',
               'config': {'appendonly': 'yes', 'maxmemory-policy': 'noeviction'}},
     'scylla': None,
@@ -81,6 +81,7 @@ def both(*mutations):
 
 
 SAMPLE = [{'id': 'e7c89ce7729', 'name': 'Test Org'}]
+NCMEC_ORGS = [{'id': 'acme1', 'name': 'Acme', 'credentials': True}, {'id': 'glob1', 'name': 'Globex', 'credentials': True}]
 CLICKHOUSE = server(WAREHOUSE_ADAPTER='clickhouse')
 SCYLLA_ON = server(ITEM_INVESTIGATION_AND_STRIKES_ENABLED='true', SCYLLA_HOSTS='scylla1:9042,scylla2')
 
@@ -127,6 +128,15 @@ BROKEN = [
     ('staging_seed', both(setting(('postgres', 'migrations'), [INITIAL, SEED]),
                           setting(('postgres', 'sample_orgs'), SAMPLE)), 'fail', SEED),
     ('ncmec_env', server(NCMEC_ENV='production'), 'fail', 'approval'),
+    ('ncmec_org_settings', setting(('postgres', 'ncmec_orgs'), NCMEC_ORGS), 'warn',
+     "NCMEC reporting is on for Acme (acme1), Globex (glob1), but NCMEC_ENV is unset: their CyberTip reports go to "
+     "NCMEC's test endpoint"),
+    ('ncmec_org_settings', both(setting(('postgres', 'ncmec_orgs'), NCMEC_ORGS), server(NCMEC_ENV='staging')), 'warn',
+     'NCMEC_ENV is staging'),
+    ('ncmec_org_settings', both(setting(('postgres', 'ncmec_orgs'), NCMEC_ORGS[1:] + [dict(NCMEC_ORGS[0], credentials=False)]),
+                                server(NCMEC_ENV='production')), 'fail',
+     'NCMEC_ENV=production, but these orgs have no CyberTipline credentials, so their reports cannot be sent: '
+     'Acme (acme1)'),
     ('warehouse_adapter', server(WAREHOUSE_ADAPTER='postgresql'), 'fail', 'boot'),
     ('warehouse_adapter', server(WAREHOUSE_ADAPTER=None, DATA_WAREHOUSE_PROVIDER='postgresql'), 'fail', 'boot'),
     ('warehouse_adapter', server(ANALYTICS_ADAPTER='clickhouse'), 'fail', 'requires WAREHOUSE_ADAPTER=clickhouse'),
@@ -169,6 +179,7 @@ BROKEN = [
 # Other ways to pass than the baseline.
 ALSO_PASSING = [
     ('ncmec_env', both(server(NCMEC_ENV='production'), setting(('ncmec_approved',), True))),
+    ('ncmec_org_settings', both(server(NCMEC_ENV='production'), setting(('postgres', 'ncmec_orgs'), NCMEC_ORGS))),
     ('ui_url', both(setting(('demo',), True), server(NODE_ENV='development', UI_URL='http://localhost:3000'))),
     ('ui_url', both(setting(('demo',), True), server(UI_URL='http://127.0.0.1:8880'))),
     ('node_env', both(setting(('demo',), True), server(NODE_ENV='development'))),

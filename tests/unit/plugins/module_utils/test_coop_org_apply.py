@@ -1,9 +1,9 @@
-"""Pure parts of coop_org_setting: option parsing, org matching, planning and diffs (no database)."""
+"""Pure parts of coop_org_setting (module_utils/coop_org_apply): option parsing, org matching, planning and diffs (no database)."""
 
 import pytest
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
-from ansible_collections.roost.coop.plugins.modules import coop_org_setting as mod
+from ansible_collections.roost.coop.plugins.module_utils import coop_org_apply as mod
 
 
 def params(**kwargs):
@@ -90,7 +90,8 @@ def test_plan_unchanged():
 
 def test_documentation_names_every_catalog_key():
     import yaml
-    doc = yaml.safe_load(mod.DOCUMENTATION)['options']['settings']['description']
+    from ansible_collections.roost.coop.plugins.modules import coop_org_setting
+    doc = yaml.safe_load(coop_org_setting.DOCUMENTATION)['options']['settings']['description']
     text = ' '.join(doc)
     missing = [key for key in catalog.KEYS if 'C(%s)' % key not in text]
     assert missing == []

@@ -1,0 +1,125 @@
+"""The roost.coop.drift playbook on localhost against a scratch database and env files the config
+role wrote: exit 0 and no drift after a converge; one changed setting and two changed env keys
+(one secret) found, shown per key with declared and live, the secret never shown (also with -vvv),
+nothing written on the host; one module run per host; the JSON report replaced atomically, 0600."""
+
+import json
+import os
+import re
+import stat
+import sys
+
+import yaml
+
+from tests.conftest import PG, ansible_playbook, pg_connect, pg_dump, play_recap
+from tests.fixtures import coop_schema
+
+REDIS_SECRET = 'drift-redis-secret-4417'
+CHANGED_SECRET = 'drift-changed-secret-9902'
+CONVERGE = """
+- hosts: coop_app
+  gather_facts: false
+  roles:
+    - roost.coop.config
+    - role: roost.coop.settings
+      coop_settings_install_psycopg: false
+"""
+
+
+def inventory(tmp_path, db):
+    config_dir = tmp_path / 'etc-coop'
+    group = {
+        'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}},
+        'vars': {
+            'coop_config_dir': str(config_dir), 'coop_user': 'root', 'coop_group': 'root',
+            'coop_config_manage_user': False, 'coop_version': 'main', 'coop_ui_url': 'https://coop.example.org',
+            'coop_database_host': PG['host'], 'coop_database_port': PG['port'], 'coop_database_name': db,
+            'coop_database_user': PG['user'], 'coop_database_password': PG['password'],
+            'coop_redis_password': REDIS_SECRET, 'coop_noreply_email': 'noreply@coop.example.org',
+            'coop_support_email': 'support@coop.example.org', 'coop_team_email': 'team@coop.example.org',
+            'coop_drift_report_path': str(tmp_path / 'drift.json'),
+            'coop_orgs': [{'org': 'Acme Trust & Safety', 'settings': {'user_strike_ttl_days': 30,
+                                                                      'moderator_safety_blur_level': 3}},
+                          {'org': 'Globex', 'settings': {'has_appeals_enabled': True}}],
+        },
+    }
+    path = tmp_path / 'inventory.yml'
+    path.write_text(yaml.safe_dump({'all': {'children': {'coop_app': group, 'coop_web': {'hosts': {}}}}}))
+    return path, config_dir
+
+
+def drift(inventory_path, *args):
+    proc = ansible_playbook(os.path.join('playbooks', 'drift.yml'), *args, inventory=inventory_path)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def tasks(out):
+    return re.findall(r'^TASK \[(.*?)\]', out, re.M)
+
+
+def edit_env(path, key, value):
+    lines = [line for line in path.read_text().splitlines() if not line.startswith(key + '=')]
+    path.write_text('\n'.join(lines + ['%s=%s' % (key, value)]) + '\n')
+
+
+def test_drift_report(scratch_db, tmp_path):
+    db = scratch_db(shape=coop_schema.SHAPE_NEW)
+    with pg_connect(db) as conn:
+        coop_schema.add_org(conn, 'acme0000001', 'Acme Trust & Safety')
+        coop_schema.add_org(conn, 'globex00001', 'Globex')
+    inv, config_dir = inventory(tmp_path, db)
+    play = tmp_path / 'converge.yml'
+    play.write_text(CONVERGE)
+    proc = ansible_playbook(play, inventory=inv)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+
+    report_path = tmp_path / 'drift.json'
+    report_path.write_text('old report\n')
+    report_path.chmod(0o644)
+    rc, out = drift(inv)
+    assert rc == 0, out[-3000:]
+    assert 'NO DRIFT: the live settings and env files are as declared' in out
+    assert json.loads(report_path.read_text()) == {'drift': False, 'orgs': {}, 'env': {}}
+    assert stat.S_IMODE(report_path.stat().st_mode) == 0o600
+    assert play_recap(out)['changed'] == 0
+    # One module run on the host (coop_drift); the rest runs on the controller only (the last one skipped).
+    assert tasks(out) == ['Compare the env files and org settings with the declared values',
+                          'roost.coop.config : Compare the env files and org settings with the declared values',
+                          'Build the drift report and write it on the controller', 'Show the drift report',
+                          'Fail when anything drifted']
+
+    with pg_connect(db) as conn:
+        conn.execute("UPDATE public.org_settings SET user_strike_ttl_days = 7 WHERE org_id = 'acme0000001'")
+        conn.commit()
+    server_env = config_dir / 'server.env'
+    edit_env(server_env, 'UI_URL', 'https://hand-edited.example.org')
+    edit_env(server_env, 'REDIS_PASSWORD', CHANGED_SECRET)
+    files = dict((name, (config_dir / name).read_bytes()) for name in os.listdir(str(config_dir)))
+    before = pg_dump(db)
+
+    rc, out = drift(inv, '-vvv')
+    assert rc == 2, out[-3000:]
+    report = json.loads((tmp_path / 'drift.json').read_text())
+    assert report == {
+        'drift': True,
+        'orgs': {'Acme Trust & Safety': {'user_strike_ttl_days': {'declared': 30, 'live': 7}}},
+        'env': {'localhost': {str(server_env): {
+            'UI_URL': {'declared': 'https://coop.example.org', 'live': 'https://hand-edited.example.org'},
+            'REDIS_PASSWORD': {'declared': '********', 'live': '********'}}}}}
+    table = out[out.index('DRIFT: 3 value(s) differ'):]
+    assert 'org Acme Trust & Safety' in table and 'user_strike_ttl_days' in table
+    assert 'https://hand-edited.example.org' in table and 'REDIS_PASSWORD' in table
+    assert 'Drift: 3 value(s) differ from the inventory' in out
+    for secret in (REDIS_SECRET, CHANGED_SECRET, PG['password']):
+        assert secret not in out and secret not in json.dumps(report)
+    assert pg_dump(db) == before
+    assert dict((name, (config_dir / name).read_bytes()) for name in os.listdir(str(config_dir))) == files
+
+    # A missing env file: every key it declares drifts (live unset); it is not created.
+    (config_dir / 'client.env').unlink()
+    rc, out = drift(inv)
+    assert rc == 2, out[-3000:]
+    assert json.loads((tmp_path / 'drift.json').read_text())['env']['localhost'][str(config_dir / 'client.env')] == {
+        'VITE_UI_URL': {'declared': 'https://coop.example.org', 'live': None}}
+    assert not (config_dir / 'client.env').exists()
+    assert pg_dump(db) == before
