@@ -3,7 +3,12 @@
 // Refuses to boot on the env vars the release it plays refuses on (lib/release.js); listens on all
 // interfaces on PORT (default 8080); GET /api/v1/ready samples the CPU for 1 s like Coop's and
 // answers 500 Unhealthy above 75 % (it queries neither PostgreSQL nor Redis, as Coop's does not);
-// anything else needs SESSION_SECRET, as Coop's sessions do.
+// anything else needs SESSION_SECRET, as Coop's sessions do. POST /api/v1/fixture-login and GET
+// /api/v1/fixture-me stand in for Coop's login and `me`: the session cookie is configured as Coop's
+// (express-session: connect.sid signed with SESSION_SECRET, HttpOnly, SameSite=Lax, Secure when
+// NODE_ENV is production, proxy trusted), so under production it is set only over https as the
+// proxy reports it (X-Forwarded-Proto), and a request is authenticated only with that cookie.
+const crypto = require('node:crypto');
 const http = require('node:http');
 const os = require('node:os');
 
@@ -38,6 +43,37 @@ function send(res, status, body) {
   res.end(body);
 }
 
+function sign(id) {
+  const mac = crypto.createHmac('sha256', process.env.SESSION_SECRET).update(id).digest('base64').replace(/=+$/, '');
+  return `s:${id}.${mac}`;
+}
+
+// Express with `trust proxy` true: the protocol is the first X-Forwarded-Proto value, else the socket's.
+function secureRequest(req) {
+  const forwarded = String(req.headers['x-forwarded-proto'] || '').split(',')[0].trim();
+  return forwarded ? forwarded === 'https' : Boolean(req.socket.encrypted);
+}
+
+function login(res, req) {
+  const secure = process.env.NODE_ENV === 'production';
+  // express-session sets no Secure cookie on a request it does not see as https.
+  if (!secure || secureRequest(req)) {
+    const value = encodeURIComponent(sign(crypto.randomBytes(18).toString('hex')));
+    res.setHeader('Set-Cookie', `connect.sid=${value}; Path=/; Max-Age=2592000; HttpOnly;${secure ? ' Secure;' : ''} SameSite=Lax`);
+  }
+  send(res, 200, 'logged in');
+}
+
+function authenticated(req) {
+  const cookie = (req.headers.cookie || '').split(';').map((c) => c.trim()).find((c) => c.startsWith('connect.sid='));
+  if (!cookie) return false;
+  const value = decodeURIComponent(cookie.slice('connect.sid='.length));
+  const id = value.slice(2, value.lastIndexOf('.'));
+  const expected = Buffer.from(sign(id));
+  const given = Buffer.from(value);
+  return value.startsWith('s:') && given.length === expected.length && crypto.timingSafeEqual(given, expected);
+}
+
 // Fixture only: a test machine shared with other CPU-heavy work may raise the limit (Coop's is 75 %).
 const CPU_LIMIT = Number(process.env.FIXTURE_READY_CPU_LIMIT || 0.75);
 
@@ -49,6 +85,10 @@ const server = http.createServer(async (req, res) => {
     send(res, 200, RELEASE); // fixture only: which release answers (upgrade tests)
   } else if (!process.env.SESSION_SECRET) {
     send(res, 500, 'secret option required for sessions');
+  } else if (req.method === 'POST' && url === '/api/v1/fixture-login') {
+    login(res, req);
+  } else if (req.method === 'GET' && url === '/api/v1/fixture-me') {
+    send(res, ...(authenticated(req) ? [200, 'authenticated'] : [401, 'Unauthorized']));
   } else {
     send(res, 404, 'Not Found (fixture release)');
   }
