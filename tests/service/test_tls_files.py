@@ -96,8 +96,8 @@ def test_good_pair_installed_key_0600_rerun_unchanged(tmp_path, systemctl):
 ])
 def test_bad_pair_refused_before_anything_changes(tmp_path, case, fragment):
     if case == 'mismatched_key':
-        cert, _ = write_pair(tmp_path, 'cert')
-        _, key = write_pair(tmp_path, 'other')
+        cert = write_pair(tmp_path, 'cert')[0]
+        key = write_pair(tmp_path, 'other')[1]
     elif case == 'expired':
         cert, key = write_pair(tmp_path, 'old', days=(-90, -1))
     elif case == 'other_host':
