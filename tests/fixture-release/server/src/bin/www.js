@@ -5,6 +5,12 @@
 // answers 500 Unhealthy above 75 % (it queries neither PostgreSQL nor Redis, as Coop's does not);
 // anything else needs SESSION_SECRET, as Coop's sessions do. POST /api/v1/graphql answers only the
 // `login` mutation, checking the password against public.users with bcrypt like Coop's (coop-facts 3, 4).
+// POST /api/v1/fixture-login (no credentials, fixture only) and GET
+// /api/v1/fixture-me stand in for Coop's login and `me`: the session cookie is configured as Coop's
+// (express-session: connect.sid signed with SESSION_SECRET, HttpOnly, SameSite=Lax, Secure when
+// NODE_ENV is production, proxy trusted), so under production it is set only over https as the
+// proxy reports it (X-Forwarded-Proto), and a request is authenticated only with that cookie. The
+// graphql login sets the same cookie.
 const crypto = require('node:crypto');
 const http = require('node:http');
 const os = require('node:os');
@@ -42,6 +48,36 @@ function send(res, status, body) {
   res.end(body);
 }
 
+function sign(id) {
+  const mac = crypto.createHmac('sha256', process.env.SESSION_SECRET).update(id).digest('base64').replace(/=+$/, '');
+  return `s:${id}.${mac}`;
+}
+
+// Express with `trust proxy` true: the protocol is the first X-Forwarded-Proto value, else the socket's.
+function secureRequest(req) {
+  const forwarded = String(req.headers['x-forwarded-proto'] || '').split(',')[0].trim();
+  return forwarded ? forwarded === 'https' : Boolean(req.socket.encrypted);
+}
+
+function setSession(res, req) {
+  const secure = process.env.NODE_ENV === 'production';
+  // express-session sets no Secure cookie on a request it does not see as https.
+  if (!secure || secureRequest(req)) {
+    const value = encodeURIComponent(sign(crypto.randomBytes(18).toString('hex')));
+    res.setHeader('Set-Cookie', `connect.sid=${value}; Path=/; Max-Age=2592000; HttpOnly;${secure ? ' Secure;' : ''} SameSite=Lax`);
+  }
+}
+
+function authenticated(req) {
+  const cookie = (req.headers.cookie || '').split(';').map((c) => c.trim()).find((c) => c.startsWith('connect.sid='));
+  if (!cookie) return false;
+  const value = decodeURIComponent(cookie.slice('connect.sid='.length));
+  const id = value.slice(2, value.lastIndexOf('.'));
+  const expected = Buffer.from(sign(id));
+  const given = Buffer.from(value);
+  return value.startsWith('s:') && given.length === expected.length && crypto.timingSafeEqual(given, expected);
+}
+
 // Fixture only: a test machine shared with other CPU-heavy work may raise the limit (Coop's is 75 %).
 const CPU_LIMIT = Number(process.env.FIXTURE_READY_CPU_LIMIT || 0.75);
 
@@ -73,9 +109,8 @@ async function graphql(req, res) {
     return;
   }
   const result = login((body.variables || {}).input || {});
-  const headers = { 'Content-Type': 'application/json' };
-  if (result.user) headers['Set-Cookie'] = `connect.sid=s%3A${crypto.randomBytes(16).toString('hex')}; Path=/; HttpOnly`;
-  res.writeHead(200, headers);
+  if (result.user) setSession(res, req);
+  res.writeHead(200, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify({ data: { login: result } }));
 }
 
@@ -89,6 +124,11 @@ const server = http.createServer(async (req, res) => {
     send(res, 500, 'secret option required for sessions');
   } else if (req.method === 'POST' && url === '/api/v1/graphql') {
     await graphql(req, res).catch((err) => send(res, 500, String(err.message)));
+  } else if (req.method === 'POST' && url === '/api/v1/fixture-login') {
+    setSession(res, req);
+    send(res, 200, 'logged in');
+  } else if (req.method === 'GET' && url === '/api/v1/fixture-me') {
+    send(res, ...(authenticated(req) ? [200, 'authenticated'] : [401, 'Unauthorized']));
   } else {
     send(res, 404, 'Not Found (fixture release)');
   }
