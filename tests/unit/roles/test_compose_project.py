@@ -111,17 +111,21 @@ def test_one_host_project(one_host):
     assert services['migrations']['image'].endswith('/coop-migrations:' + VERSION)
 
     server = services['server']
-    # The client's nginx asks DNS for `server` on 8080: same network, container port 8080.
-    assert set(server['networks']) == {'coop'} == set(services['client']['networks'])
+    # The Node services use the host's network: loopback PostgreSQL and Redis are the host's.
+    for name in ['server', 'migrations'] + JOBS:
+        assert services[name]['network_mode'] == 'host' and 'ports' not in services[name], name
     assert server['environment']['PORT'] == '8080'
-    assert server['ports'] == [{'mode': 'ingress', 'host_ip': '127.0.0.1', 'target': 8080,
-                                'published': '8080', 'protocol': 'tcp'}]
     test = ' '.join(server['healthcheck']['test'])
-    assert '/api/v1/ready' in test and server['healthcheck']['test'][:2] == ['CMD', 'node']
-    assert services['client']['depends_on']['server']['condition'] == 'service_healthy'
-    assert services['client']['ports'][0]['target'] == 80
-    assert 'volumes' not in services['client']          # the image's own proxy to server:8080
+    assert '127.0.0.1:8080/api/v1/ready' in test and server['healthcheck']['test'][:2] == ['CMD', 'node']
+    # The client stays on the pinned project network and reaches the API at its gateway.
+    client = services['client']
+    assert set(client['networks']) == {'coop'} and client['ports'][0]['target'] == 80
+    assert 'depends_on' not in client                   # the role waits for health itself
+    assert client['volumes'][0]['target'] == '/etc/nginx/templates/default.conf.template'
     assert project['networks']['coop']['name'] == 'coop'
+    assert project['networks']['coop']['ipam']['config'] == [{'subnet': '172.31.250.0/24', 'gateway': '172.31.250.1'}]
+    template = (one_host[0] / 'client-nginx.conf.template').read_text()
+    assert template.split('upstream coop_api {')[1].split('}')[0].split() == ['server', '172.31.250.1:8080;']
 
 
 def test_env_files_reach_the_containers_unchanged(one_host):
@@ -168,13 +172,13 @@ def test_worker_runs_with_its_name_when_traffic_is_queued(tmp_path):
 
 def test_three_tier_layout(tmp_path):
     dirs = render(tmp_path, {'coop_db': ['db1'], 'coop_redis': ['db1'], 'coop_app': ['app1', 'app2'],
-                             'coop_web': ['web1']}, {'coop_compose_api_bind': '0.0.0.0'})
+                             'coop_web': ['web1']})
     assert not dirs['db1'].exists()                       # no app or web tier there
     app1, app2 = config(dirs['app1'])['services'], config(dirs['app2'])['services']
     # One-shot jobs are scheduled on one app host only (NCMEC retries must not run twice).
     assert set(app1) == {'server', 'migrations'} | set(JOBS)
     assert set(app2) == {'server', 'migrations'}
-    assert app2['server']['ports'][0]['host_ip'] == '0.0.0.0'
+    assert app2['server']['network_mode'] == 'host'
     web = config(dirs['web1'])['services']
     assert set(web) == {'client'}
     mount = web['client']['volumes'][0]
@@ -190,7 +194,7 @@ def test_three_tier_layout(tmp_path):
 def test_api_address_and_registry(tmp_path):
     dirs = render(tmp_path, {'coop_app': ['app1'], 'coop_web': ['web1']},
                   {'coop_image_registry': 'registry.internal/coop', 'coop_api_port': 8081},
-                  {'app1': {'coop_api_address': '10.10.0.5', 'coop_compose_api_bind': '10.10.0.5'}})
+                  {'app1': {'coop_api_address': '10.10.0.5'}})
     template = (dirs['web1'] / 'client-nginx.conf.template').read_text()
     assert 'server 10.10.0.5:8081;' in template and 'app1' not in template
     assert config(dirs['web1'])['services']['client']['image'] == 'registry.internal/coop/coop-client:' + VERSION
@@ -215,15 +219,6 @@ def test_missing_compose_fails_with_the_fix(tmp_path, engine, fix):
     assert 'coop_runtime is compose but' in run.stdout and fix in run.stdout, run.stdout
 
 
-@pytest.mark.parametrize('app_vars', [{}, {'coop_compose_api_bind': '127.0.0.1'}])
-def test_web_host_refuses_apps_on_loopback(tmp_path, app_vars):
-    run = playbook(tmp_path, {'coop_app': ['app1'], 'coop_web': ['web1']}, PLAYBOOK,
-                   {'out': str(tmp_path / 'out'), 'coop_config_dir': str(tmp_path)}, {'app1': app_vars})
-    assert run.returncode != 0
-    assert 'publish their API on loopback only' in run.stdout and 'app1' in run.stdout, run.stdout
-    assert not (tmp_path / 'out' / 'web1').exists()
-
-
 def podman_compose(project_dir, *args):
     """podman-compose's dry run: the podman commands it would run, one string each."""
     run = subprocess.run([PODMAN_COMPOSE, '--verbose', '--dry-run', '-f', str(project_dir / 'compose.yml'),
@@ -241,7 +236,7 @@ def test_podman_compose_reads_the_project_alike(one_host):
     # Profiles honoured: `up` starts the API and the client, never a job or the migrator.
     assert sorted(re.search(r'--name=coop_(\S+)_1', c).group(1) for c in created) == ['client', 'server']
     server = [c for c in created if '--name=coop_server_1' in c][0]
-    assert '--network=coop:alias=server' in server and '-p 127.0.0.1:8080:8080' in server
+    assert '--network=host' in server or '--network host' in server, server
     assert '/api/v1/ready' in server and '--health-cmd' in server
     for key, value in SECRETS.items():
         assert '-e %s=%s ' % (key, value) in server, key

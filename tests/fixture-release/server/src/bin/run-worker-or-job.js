@@ -2,9 +2,11 @@
 // Fixture worker/job runner (NOT Coop's): `node bin/run-worker-or-job.js <Name>` (coop-facts 1, 10, 11).
 // No name crashes; ItemProcessingWorker needs Scylla like the API, runs until SIGTERM and then exits 1
 // like Coop's; RefreshMRTDecisionsMaterializedViewJob fails without its bookkeeping row, as Coop's
-// does after --env prod migrations; the other jobs exit 0.
+// does after --env prod migrations; the other jobs exit 0. The worker first reaches PostgreSQL and
+// Redis (exit 1 naming the one it cannot reach), as Coop's does.
 const { requireEnv, requireScylla } = require('../lib/release.js');
 const { query } = require('../lib/pg.js');
+const { ping } = require('../lib/redis.js');
 
 const WORKERS = ['ItemProcessingWorker'];
 const JOBS = ['RunUserRulesJob', 'RefreshMRTDecisionsMaterializedViewJob', 'DetectRulePassRateAnomaliesJob',
@@ -24,7 +26,13 @@ if (name === 'RefreshMRTDecisionsMaterializedViewJob') {
   console.log(`fixture job ${name} ran`);
 } else {
   requireScylla();
-  console.log(`fixture worker ${name} started`);
   const timer = setInterval(() => {}, 60000);
   process.on('SIGTERM', () => { clearInterval(timer); process.exit(1); });
+  ping().then(() => {
+    query('SELECT 1');
+    console.log(`fixture worker ${name} started`);
+  }).catch((err) => {
+    console.error(`fixture worker ${name}: ${err.message}`);
+    process.exit(1);
+  });
 }

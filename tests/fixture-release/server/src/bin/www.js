@@ -1,7 +1,8 @@
 'use strict';
 // Fixture API server (NOT Coop's): the interface of Coop's `node bin/www.js` (coop-facts 1, 10, 11).
 // Refuses to boot on the env vars the release it plays refuses on (lib/release.js); listens on all
-// interfaces on PORT (default 8080); GET /api/v1/ready samples the CPU for 1 s like Coop's and
+// interfaces on PORT (default 8080) once PostgreSQL and Redis answered (Coop's start-up connects to
+// both; the fixture exits 1 naming the one it cannot reach); GET /api/v1/ready samples the CPU for 1 s like Coop's and
 // answers 500 Unhealthy above 75 % (it queries neither PostgreSQL nor Redis, as Coop's does not);
 // anything else needs SESSION_SECRET, as Coop's sessions do. POST /api/v1/graphql answers only the
 // `login` mutation, checking the password against public.users with bcrypt like Coop's (coop-facts 3, 4).
@@ -18,6 +19,7 @@ const os = require('node:os');
 const { matches } = require('../lib/bcrypt.js');
 const { query } = require('../lib/pg.js');
 const { RELEASE, requireEnv, requireScylla } = require('../lib/release.js');
+const { ping } = require('../lib/redis.js');
 
 requireEnv(['DATABASE_HOST', 'DATABASE_READ_ONLY_HOST', 'DATABASE_PASSWORD', 'REDIS_HOST', 'REDIS_USE_CLUSTER', 'UI_URL']);
 if (/postgresql/i.test(process.env.WAREHOUSE_ADAPTER || '')) {
@@ -133,5 +135,11 @@ const server = http.createServer(async (req, res) => {
     send(res, 404, 'Not Found (fixture release)');
   }
 });
-server.listen(port, () => console.log(`fixture API ${RELEASE} listening on port ${port}`));
+ping().then(() => {
+  query('SELECT 1');
+  server.listen(port, () => console.log(`fixture API ${RELEASE} listening on port ${port}`));
+}).catch((err) => {
+  console.error(`fixture API ${RELEASE}: ${err.message}`);
+  process.exit(1);
+});
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
