@@ -4,6 +4,7 @@ release (tests/fixture-release, not Coop) boots with the written server.env, or 
 Coop 1.0.2 does without Scylla (coop-facts 11)."""
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -60,6 +61,15 @@ def configure(tmp_path, account, **extra):
     return proc.returncode, proc.stdout + proc.stderr, config_dir
 
 
+# The fixture connects to PostgreSQL and Redis at start-up, as Coop does: the test services stand in
+# for the env file's hosts (Node's --env-file does not override the process's environment).
+SERVICES = {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'DATABASE_HOST': os.environ['COOP_TEST_PG_HOST'],
+            'DATABASE_PORT': os.environ['COOP_TEST_PG_PORT'], 'DATABASE_USER': os.environ['COOP_TEST_PG_USER'],
+            'DATABASE_PASSWORD': os.environ['COOP_TEST_PG_PASSWORD'], 'DATABASE_NAME': 'postgres',
+            'REDIS_HOST': os.environ['COOP_TEST_REDIS_HOST'], 'REDIS_PORT': os.environ['COOP_TEST_REDIS_PORT'],
+            'REDIS_PASSWORD': ''}
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -70,7 +80,7 @@ def boot(release, user, env_path):
     """Start the fixture API with the env file; (process, release it answers as, or None when it exited)."""
     port = free_port()
     proc = subprocess.Popen(['runuser', '-u', user, '--', fx.NODE, '--env-file=%s' % env_path, 'bin/www.js'],
-                            cwd=str(release / 'server' / 'transpiled'), env={'PORT': str(port), 'PATH': '/usr/sbin:/usr/bin:/sbin:/bin'},
+                            cwd=str(release / 'server' / 'transpiled'), env=dict(SERVICES, PORT=str(port)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 15
     while time.time() < deadline and proc.poll() is None:
