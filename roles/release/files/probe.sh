@@ -6,7 +6,7 @@ node=$("$node_dir/bin/node" -p "process.version + ' ' + require('$node_dir/lib/n
 printf 'node\t%s\n' "${node:--}"
 printf 'current\t%s\n' "$(readlink "$install_dir/current" || echo -)"
 printf 'previous\t%s\n' "$(readlink "$install_dir/previous" || echo -)"
-releases= dirs=0
+releases='' dirs=0
 for dir in "$install_dir"/releases/*/; do
   [ -d "$dir" ] && dirs=$((dirs + 1))
   [ -f "$dir$marker" ] && releases="$releases $(basename "$dir")"
