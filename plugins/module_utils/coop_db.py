@@ -209,6 +209,33 @@ def table_identifier(schema, table):
     return sql.Identifier(schema, table)
 
 
+def job_state_sql(row):
+    """(exists, insert, params) SQL for one coop_releases.JOB_STATE row; identifiers quoted, values bound."""
+    table = table_identifier(row['schema'], row['table'])
+    key_column = row['key'][0]
+    columns = [key_column] + [name for name, _value in row['values']]
+    exists = sql.SQL('SELECT 1 FROM {} WHERE {} = %s').format(table, sql.Identifier(key_column))
+    insert = sql.SQL('INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING RETURNING 1').format(
+        table, sql.SQL(', ').join(sql.Identifier(c) for c in columns),
+        sql.SQL(', ').join(sql.Placeholder() for _c in columns), sql.Identifier(key_column))
+    return exists, insert, [row['key'][1]] + [value for _name, value in row['values']]
+
+
+def job_state_missing(cursor, rows):
+    """The rows (of coop_releases.JOB_STATE) that are not there, each with whether its table exists."""
+    missing = []
+    for row in rows:
+        cursor.execute('SELECT to_regclass(%s)', ('%s.%s' % (row['schema'], row['table']),))
+        if cursor.fetchone()[0] is None:
+            missing.append((row, False))
+            continue
+        exists, _insert, params = job_state_sql(row)
+        cursor.execute(exists, params[:1])
+        if cursor.fetchone() is None:
+            missing.append((row, True))
+    return missing
+
+
 def existing_columns(cursor, tables):
     """{(schema, table): set(columns)} for the given (schema, table) pairs, from information_schema, in one query."""
     schemas = [schema for schema, _table in tables]

@@ -291,32 +291,32 @@ def last_line(text):
 
 def live_state(conn, since=None):
     """({schema.table: rows}, SequelizeMeta names, {schema.table: newest timestamp after since}); one scan
-    per table (the newest timestamps only with since)."""
+    per table (the newest timestamps only with since), all tables in one statement."""
     sql = coop_db.sql
     tables = conn.execute(
         "SELECT table_schema, table_name, quote_ident(table_schema) || '.' || quote_ident(table_name) "
         "FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
         "AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2").fetchall()
     columns = coop_db.existing_columns(conn.cursor(), [(s, t) for s, t, _q in tables]) if since else {}
-    counts, newer = {}, {}
-    for schema, table, key in tables:
+    # Dates and timestamps without a time zone are read as UTC, as the dump's time is.
+    conn.execute("SET TIME ZONE 'UTC'")
+    parts = []
+    for number, (schema, table, _key) in enumerate(tables):
         stamps = [c for c in TIMESTAMP_COLUMNS if c in columns.get((schema, table), ())]
-        newest = sql.SQL('max(GREATEST({}))').format(sql.SQL(', ').join(sql.Identifier(c) for c in stamps)) \
-            if stamps else sql.SQL('NULL')
-        counts[key], newest = conn.execute(sql.SQL('SELECT count(*), {} FROM {}').format(
-            newest, coop_db.table_identifier(schema, table))).fetchone()
-        if newest is not None and _aware(newest) > since:
-            newer[key] = _aware(newest).isoformat()
+        newest = sql.SQL('max(GREATEST({}))::timestamptz').format(sql.SQL(', ').join(sql.Identifier(c) for c in stamps)) \
+            if stamps else sql.SQL('NULL::timestamptz')
+        parts.append(sql.SQL('SELECT {}, count(*), {} FROM {}').format(
+            sql.Literal(number), newest, coop_db.table_identifier(schema, table)))
+    counts, newer = {}, {}
+    for number, count, newest in conn.execute(sql.SQL(' UNION ALL ').join(parts)).fetchall() if parts else []:
+        key = tables[number][2]
+        counts[key] = count
+        if newest is not None and newest > since:
+            newer[key] = newest.isoformat()
     meta = []
     if last_migration(conn) is not None:
         meta = [row[0] for row in conn.execute('SELECT name FROM public."SequelizeMeta"')]
     return counts, meta, newer
-
-
-def _aware(value):
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def choose_dump(module, dbname):
@@ -419,10 +419,10 @@ def swap(module, admin, dbname, fresh, row, replaced):
             if row is not None:
                 admin.execute(sql.SQL('ALTER DATABASE {} RENAME TO {}').format(sql.Identifier(dbname), sql.Identifier(replaced)))
             admin.execute(sql.SQL('ALTER DATABASE {} RENAME TO {}').format(sql.Identifier(fresh), sql.Identifier(dbname)))
-        if row is not None:
+        if row is not None and module.params['keep_replaced']:
             admin.execute(sql.SQL('ALTER DATABASE {} WITH ALLOW_CONNECTIONS true').format(sql.Identifier(replaced)))
-            if not module.params['keep_replaced']:
-                admin.execute(sql.SQL('DROP DATABASE {} WITH (FORCE)').format(sql.Identifier(replaced)))
+        elif row is not None:
+            admin.execute(sql.SQL('DROP DATABASE {} WITH (FORCE)').format(sql.Identifier(replaced)))
     except psycopg.Error as exc:
         module.fail_json(msg='restored into %s but could not swap it with %s: %s; rename them by hand (ALTER DATABASE '
                              '... RENAME TO ...) once no session uses %s' % (fresh, dbname, coop_db.error_text(exc), dbname))

@@ -58,37 +58,20 @@ from ansible_collections.roost.coop.plugins.module_utils import coop_db
 from ansible_collections.roost.coop.plugins.module_utils.coop_releases import JOB_STATE
 
 
-def statements(row):
-    """(exists, insert) SQL for one JOB_STATE row; identifiers quoted, values bound."""
-    sql = coop_db.sql
-    table = coop_db.table_identifier(row['schema'], row['table'])
-    key_column = row['key'][0]
-    columns = [key_column] + [name for name, _value in row['values']]
-    exists = sql.SQL('SELECT 1 FROM {} WHERE {} = %s').format(table, sql.Identifier(key_column))
-    insert = sql.SQL('INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO NOTHING RETURNING 1').format(
-        table, sql.SQL(', ').join(sql.Identifier(c) for c in columns),
-        sql.SQL(', ').join(sql.Placeholder() for _c in columns), sql.Identifier(key_column))
-    return exists, insert, [row['key'][1]] + [value for _name, value in row['values']]
-
-
 def main():
     module = AnsibleModule(argument_spec=coop_db.coop_db_argument_spec(), supports_check_mode=True)
     conn = coop_db.connect(module)
     inserted = []
     try:
         with conn.cursor() as cur:
-            for row in JOB_STATE:
-                cur.execute('SELECT to_regclass(%s)', ('%s.%s' % (row['schema'], row['table']),))
-                if cur.fetchone()[0] is None:
+            for row, table_exists in coop_db.job_state_missing(cur, JOB_STATE):
+                if not table_exists:
                     if module.check_mode:
                         inserted.append(row['job'])
                         continue
                     module.fail_json(msg='%s.%s does not exist: run the migrations first (%s needs a row there)'
                                          % (row['schema'], row['table'], row['job']))
-                exists, insert, params = statements(row)
-                cur.execute(exists, params[:1])
-                if cur.fetchone() is not None:
-                    continue
+                _exists, insert, params = coop_db.job_state_sql(row)
                 if not module.check_mode:
                     cur.execute(insert, params)
                     if cur.fetchone() is None:

@@ -122,6 +122,15 @@ database_exists:
   description: Whether Coop's PostgreSQL database exists yet.
   returned: always
   type: bool
+job_state_missing:
+  description:
+    - Scheduled jobs whose bookkeeping row (see M(roost.coop.coop_job_state)) is missing from
+      Coop's PostgreSQL database, or whose table does not exist yet; read only, so a deploy runs
+      M(roost.coop.coop_job_state) only when there is something to insert.
+  returned: when O(databases) has C(api-server-pg)
+  type: list
+  elements: str
+  sample: [RefreshMRTDecisionsMaterializedViewJob]
 gate:
   description:
     - The upgrade gate's verdict over all O(databases) - C(ok), or C(refuse) with the C(reasons) (a
@@ -143,7 +152,8 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_migrations, coop_upgrade
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
-    connection_settings, coop_db_argument_spec, describe, ensure_psycopg, env_secrets, psycopg)
+    connection_settings, coop_db_argument_spec, describe, ensure_psycopg, env_secrets, job_state_missing, psycopg)
+from ansible_collections.roost.coop.plugins.module_utils.coop_releases import JOB_STATE
 from ansible_collections.roost.coop.plugins.module_utils.coop_dotenv import values as dotenv_values
 
 try:
@@ -157,7 +167,8 @@ except ImportError:
 
 
 def pg_applied(module):
-    """(exists, names) from public."SequelizeMeta"; a missing database or table means nothing applied."""
+    """(exists, names, jobs) from public."SequelizeMeta"; a missing database or table means nothing applied.
+    jobs: the scheduled jobs whose bookkeeping row is missing (all of them without a database)."""
     ensure_psycopg(module)
     try:
         settings = connection_settings(module.params, secrets=module.no_log_values)
@@ -169,15 +180,16 @@ def pg_applied(module):
         conn = psycopg.connect(autocommit=True, **settings)
     except psycopg.OperationalError as exc:
         if 'does not exist' in str(exc) and settings.get('dbname', '') in str(exc):
-            return False, []
+            return False, [], [row['job'] for row in JOB_STATE]
         module.fail_json(msg='cannot connect to PostgreSQL (%s): %s; check API_SERVER_DATABASE_* in the env_file'
                              % (describe(settings), str(exc).strip().splitlines()[0]))
     with conn:
+        jobs = [row['job'] for row, _table in job_state_missing(conn.cursor(), JOB_STATE)]
         cur = conn.execute("SELECT to_regclass('public.\"SequelizeMeta\"') IS NOT NULL")
         if not cur.fetchone()[0]:
-            return True, []
+            return True, [], jobs
         rows = conn.execute('SELECT name FROM public."SequelizeMeta"').fetchall()
-    return True, [row[0] for row in rows]
+    return True, [row[0] for row in rows], jobs
 
 
 def clickhouse_applied(module, env):
@@ -273,7 +285,7 @@ def main():
                                  '(the release role builds db/)' % folder)
         scripts = coop_migrations.scripts_for(os.listdir(folder), db, params['env'])
         if db == 'api-server-pg':
-            result['database_exists'], applied = pg_applied(module)
+            result['database_exists'], applied, result['job_state_missing'] = pg_applied(module)
         elif db == 'clickhouse':
             applied = clickhouse_applied(module, env)
         else:

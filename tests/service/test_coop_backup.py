@@ -115,6 +115,22 @@ def test_restore_brings_back_data_and_migrations(scratch_db, tmp_path):
     assert PG['password'] not in json.dumps(done) + done['_stderr']
 
 
+def test_loss_report_reads_timestamps_without_time_zone_as_utc(scratch_db, tmp_path):
+    db = scratch_db()
+    with pg_connect(db) as conn:
+        conn.execute('CREATE TABLE public.notes (id integer, created_at timestamp, updated_at date)')
+        conn.commit()
+    dump(db, tmp_path)
+    with pg_connect(autocommit=True) as admin:  # a session time zone far from UTC must not shift them
+        admin.execute('ALTER DATABASE "%s" SET timezone = \'Pacific/Kiritimati\'' % db)
+    with pg_connect(db) as conn:
+        conn.execute("INSERT INTO public.notes VALUES (1, '2099-01-02 03:04:05', '2099-01-01')")
+        conn.commit()
+    preview = run_module('coop_backup', dict(login_args(db), dest_dir=str(tmp_path), state='restore'), check=True)
+    assert preview['lost']['written_after_dump']['public.notes'] == '2099-01-02T03:04:05+00:00', preview
+    assert preview['lost']['tables']['public.notes'] == {'live': 1, 'dump': 0}
+
+
 def test_restore_drops_replaced_when_asked_and_failed_restore_leaves_live(scratch_db, tmp_path):
     db = scratch_db()
     dump(db, tmp_path)

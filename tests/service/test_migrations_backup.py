@@ -4,6 +4,7 @@ migrator runs, a dump that would not fit stops the deploy before the migrator, a
 refused with the database unchanged, check mode names the dump it would take."""
 
 import os
+import re
 import uuid
 
 from tests.conftest import PG, pg_connect, pg_dump, run_play
@@ -69,12 +70,36 @@ def test_dump_before_the_migrator_and_check_mode_names_it(tmp_path, scratch_db):
     assert PG['password'] not in out
 
 
+JOB_ROW = "SELECT count(*) FROM public.view_maintenance_metadata"
+JOB_TASK = "TASK [roost.coop.migrations : Insert the bookkeeping rows"
+
+
+def job_task_ran(out):
+    """Whether the play ran coop_job_state (its task reports ok or changed, not skipping)."""
+    after = out.split(JOB_TASK, 1)[1]
+    return re.search(r'^(ok|changed): \[localhost\]', after.split('TASK [', 1)[0], re.M) is not None
+
+
 def test_nothing_pending_takes_no_dump(tmp_path, scratch_db):
     db = scratch_db()
     with pg_connect(db) as conn:  # the table coop_job_state fills after the migrations
         conn.execute('CREATE TABLE public.view_maintenance_metadata (table_name text PRIMARY KEY, last_insert timestamptz)')
     out = run(tmp_path, db, coop_schema.MIGRATIONS_NEW)
     assert 'failed=0' in out and dumps(tmp_path) == [], out[-3000:]
+    with pg_connect(db) as conn:
+        assert conn.execute(JOB_ROW).fetchone()[0] == 1
+
+    # The pending list reads the row: with it there, coop_job_state does not run at all.
+    out = run(tmp_path, db, coop_schema.MIGRATIONS_NEW)
+    assert 'failed=0' in out and not job_task_ran(out), out[-3000:]
+
+    # Lost on an install with nothing pending: put back.
+    with pg_connect(db) as conn:
+        conn.execute('DELETE FROM public.view_maintenance_metadata')
+    out = run(tmp_path, db, coop_schema.MIGRATIONS_NEW)
+    assert 'failed=0' in out and job_task_ran(out), out[-3000:]
+    with pg_connect(db) as conn:
+        assert conn.execute(JOB_ROW).fetchone()[0] == 1
 
 
 def test_dump_that_does_not_fit_stops_before_the_migrator(tmp_path, scratch_db):

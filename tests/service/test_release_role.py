@@ -27,6 +27,13 @@ PLAYBOOK = """
   roles:
     - roost.coop.release
 """
+# The release role, then the app role's pruning as a deploy runs it after the switch.
+PRUNE = PLAYBOOK + """  tasks:
+    - name: Keep coop_releases_keep releases
+      ansible.builtin.include_role:
+        name: roost.coop.app
+        tasks_from: prune.yml
+"""
 HOST = 'coop-app'
 
 
@@ -72,14 +79,14 @@ class Site:
             (path / 'NOTE').write_text(note + '\n')
         return path
 
-    def run(self, install_dir, src, *args, inventory=None, **extra):
+    def run(self, install_dir, src, *args, inventory=None, playbook=PLAYBOOK, **extra):
         variables = dict(self.base, coop_install_dir=str(install_dir), coop_release_src=str(src), **extra)
         self.runs += 1
         vars_file = self.dir / ('vars-%d.json' % self.runs)
         vars_file.write_text(json.dumps(variables))
-        playbook = self.dir / 'play.yml'
-        playbook.write_text(PLAYBOOK)
-        proc = ansible_playbook(playbook, '-e', '@%s' % vars_file, *args, inventory=inventory or self.inventory)
+        path = self.dir / 'play.yml'
+        path.write_text(playbook)
+        proc = ansible_playbook(path, '-e', '@%s' % vars_file, *args, inventory=inventory or self.inventory)
         return proc.returncode, proc.stdout + proc.stderr
 
     def artifacts(self, where=None):
@@ -194,6 +201,36 @@ def test_the_single_directory_layout_moves_to_releases_legacy(site):
     assert rc == 0 and 'Move the old release directory' not in out, out[-4000:]
     assert os.readlink(str(install / 'current')) == str(legacy)
     assert [entry for entry in fx.tree_state(legacy) if entry[0] != '.coop-artifact'] == before
+
+
+def test_a_deploy_that_changes_nothing_prunes_only_what_the_probe_says_is_there(site):
+    install = site.dir / 'opt-p'
+    releases = install / 'releases'
+    rc, out = site.run(install, site.first['src'], playbook=PRUNE)
+    assert rc == 0, out[-4000:]
+    [release_id] = os.listdir(str(releases))
+    link_release(install, 'current', release_id)
+
+    # Converged: the probe saw no more release directories than are kept, so the pruning reads nothing.
+    seen = len(site.modules(HOST))
+    rc, out = site.run(install, site.first['src'], playbook=PRUNE)
+    assert rc == 0 and play_recap(out, HOST)['changed'] == 0, out[-4000:]
+    assert 'AnsiballZ_find.py' not in site.modules(HOST)[seen:]
+
+    # coop_releases_keep lowered, nothing else changed: the oldest directory beyond it goes.
+    for age, name in enumerate(['old-1', 'old-2']):
+        (releases / name).mkdir()
+        os.utime(str(releases / name), (1000 + age, 1000 + age))
+    rc, out = site.run(install, site.first['src'], playbook=PRUNE, coop_releases_keep=2)
+    assert rc == 0, out[-4000:]
+    assert sorted(os.listdir(str(releases))) == sorted([release_id, 'old-2'])
+
+    # The link the single-directory layout left for the old units, still there: removed.
+    (install / 'release').symlink_to(install / 'current')
+    rc, out = site.run(install, site.first['src'], playbook=PRUNE)
+    assert rc == 0, out[-4000:]
+    assert not os.path.lexists(str(install / 'release'))
+    assert sorted(os.listdir(str(releases))) == sorted([release_id, 'old-2'])
 
 
 def test_artifacts_beyond_the_keep_count_are_pruned_but_never_those_in_use(site):

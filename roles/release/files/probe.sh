@@ -6,15 +6,19 @@ node=$("$node_dir/bin/node" -p "process.version + ' ' + require('$node_dir/lib/n
 printf 'node\t%s\n' "${node:--}"
 printf 'current\t%s\n' "$(readlink "$install_dir/current" || echo -)"
 printf 'previous\t%s\n' "$(readlink "$install_dir/previous" || echo -)"
-releases=
+releases='' dirs=0
 for dir in "$install_dir"/releases/*/; do
+  [ -d "$dir" ] && dirs=$((dirs + 1))
   [ -f "$dir$marker" ] && releases="$releases $(basename "$dir")"
 done
 printf 'releases\t%s\n' "${releases# }"
+# every directory in releases/, complete or not: the app role prunes only when there are more than it keeps
+printf 'dirs\t%s\n' "$dirs"
 if [ -d "$legacy" ] && [ ! -L "$legacy" ]; then
   printf 'legacy\t%s\n' "$(head -n1 "$legacy/.coop-release" 2>/dev/null || echo unknown)"
 else
   printf 'legacy\t-\n'
 fi
+if [ -L "$legacy" ]; then printf 'legacy_link\tyes\n'; else printf 'legacy_link\tno\n'; fi
 sum=$(sha256sum "$client_env" 2>/dev/null) && sum=${sum%% *} || sum=-
 printf 'client_env\t%s\n' "$sum"
