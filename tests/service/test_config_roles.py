@@ -2,14 +2,16 @@
 directory: converge twice (second run changed=0), derived values, the restart fact, preflight
 refusals, and a scan of -vvvv --diff output for every secret value."""
 
+import json
 import os
 import pwd
 import subprocess
+import sys
 import uuid
 
 import pytest
 
-from tests.conftest import play_recap as recap, run_play
+from tests.conftest import ansible_playbook, play_recap as recap, run_play
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 
 PLAYBOOK = """
@@ -168,6 +170,19 @@ def test_preflight_single_refusals(tmp_path, coop_account, overrides, fragment):
     config_dir = tmp_path / 'etc-coop'
     rc, out = run_playbook(tmp_path, dict(base_vars(config_dir, coop_account), **overrides))
     assert rc != 0 and fragment in ' '.join(out.split()), out[-3000:]
+    assert not config_dir.exists()
+
+
+def test_two_app_hosts_need_one_session_secret(tmp_path, coop_account):
+    config_dir = tmp_path / 'etc-coop'
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text('coop_app:\n  hosts:\n    localhost:\n    app2.invalid:\n'
+                         '  vars:\n    ansible_connection: local\n    ansible_python_interpreter: %s\n' % sys.executable)
+    (tmp_path / 'play.yml').write_text(PLAYBOOK)
+    (tmp_path / 'vars.json').write_text(json.dumps(base_vars(config_dir, coop_account)))
+    proc = ansible_playbook(tmp_path / 'play.yml', '-e', '@%s' % (tmp_path / 'vars.json'), inventory=inventory)
+    out = ' '.join((proc.stdout + proc.stderr).split())
+    assert proc.returncode != 0 and 'coop_session_secret is empty with 2 coop_app hosts' in out, out[-3000:]
     assert not config_dir.exists()
 
 

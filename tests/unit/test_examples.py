@@ -62,6 +62,7 @@ def test_three_host_tiers_reach_each_other():
     for app in apps:
         assert hostvars[app]['coop_database_host'] == db == hostvars[app]['coop_redis_host']
         assert hostvars[app]['coop_app_serial'] == 1
+        assert hostvars[app]['coop_session_secret'] == '{{ vault_coop_session_secret }}'  # shared by both
     assert hostvars[db]['coop_postgresql_listen_addresses'] != 'localhost'
     assert hostvars[db]['coop_postgresql_allowed_cidrs']
     assert hostvars[db]['coop_redis_bind'] != '127.0.0.1 -::1'
