@@ -10,7 +10,8 @@ rotated order:
          state=restore (reads the dump's row counts, counts the live rows, restores into a new
          database with --single-transaction, swaps the names, drops the replaced database)
   floor  by hand: pg_dump -Fc -f, createdb, pg_restore --single-transaction --exit-on-error,
-         then the same two renames and a drop in psql
+         then the same two renames and a drop in psql; also with pg_dump -Z 1, the module's default
+         compression, which separates the choice of level from the module's own overhead
 Prints the median seconds of each and the median of the per-round ratios (target <= 1.2x).
 """
 
@@ -64,9 +65,9 @@ def coop(db, folder):
     assert not restored.get('failed'), restored
 
 
-def floor(db, folder):
+def floor(db, folder, level=None):
     path = os.path.join(folder, 'by-hand.dump')
-    subprocess.run(['pg_dump', '-Fc', '-d', db, '-f', path], env=ENV, check=True)
+    subprocess.run(['pg_dump', '-Fc', '-d', db, '-f', path] + (['-Z', level] if level else []), env=ENV, check=True)
     fresh = db + '_new'
     subprocess.run(['createdb', '-T', 'template0', fresh], env=ENV, check=True)
     subprocess.run(['pg_restore', '--single-transaction', '--exit-on-error', '-d', fresh, path], env=ENV, check=True)
@@ -84,21 +85,26 @@ def main():
         with pg_connect(db) as conn:
             size = conn.execute('SELECT pg_database_size(current_database())').fetchone()[0]
         print('database %s: %d rows in each of users, session, item_types; %.1f MiB' % (db, rows, size / 1048576.0))
-        times = {'coop': [], 'floor': []}
-        ratios = []
+        ways = {'coop': coop, 'floor': floor, 'floor -Z 1': lambda db, folder: floor(db, folder, '1')}
+        times = dict((name, []) for name in ways)
+        ratios, same_level = [], []
         for n in range(rounds):
-            order = ['coop', 'floor'] if n % 2 == 0 else ['floor', 'coop']
+            order = list(ways)[n % 3:] + list(ways)[:n % 3]
             took = {}
             for which in order:
                 with tempfile.TemporaryDirectory() as folder:
                     start = time.monotonic()
-                    (coop if which == 'coop' else floor)(db, folder)
+                    ways[which](db, folder)
                     took[which] = time.monotonic() - start
                 times[which].append(took[which])
             ratios.append(took['coop'] / took['floor'])
-            print('round %d: coop %.2f s, floor %.2f s, ratio %.2fx' % (n + 1, took['coop'], took['floor'], ratios[-1]))
+            same_level.append(took['coop'] / took['floor -Z 1'])
+            print('round %d: coop %.2f s, floor %.2f s, floor -Z 1 %.2f s; ratios %.2fx, %.2fx' % (
+                n + 1, took['coop'], took['floor'], took['floor -Z 1'], ratios[-1], same_level[-1]))
         print('median: coop %.2f s, floor %.2f s; coop / floor %.2fx (target <= 1.2x)' % (
             statistics.median(times['coop']), statistics.median(times['floor']), statistics.median(ratios)))
+        print("        by hand with the same compression (-Z 1) %.2f s; coop / that %.2fx (the module's own cost)" % (
+            statistics.median(times['floor -Z 1']), statistics.median(same_level)))
     finally:
         drop(db)
 

@@ -73,6 +73,13 @@ options:
     description: Bytes that must stay free in O(dest_dir) after the dump.
     type: int
     default: 104857600
+  compress_level:
+    description:
+      - Compression level of the dump (C(pg_dump -Z), gzip, C(0)-C(9)). The default C(1) is gzip's
+        fastest: a dump is taken before every migration, and it is markedly faster than
+        pg_dump's default C(6) for a file a few percent larger (see the benchmark P8).
+    type: int
+    default: 1
   bin_dir:
     description: Directory of C(pg_dump) and C(pg_restore); default the C(PATH). They must be at least the server's major version.
     type: path
@@ -245,6 +252,9 @@ def take_dump(module, settings):
     folder = params['dest_dir']
     if params['keep'] < 1:
         module.fail_json(msg='keep is %s; keep at least 1 dump' % params['keep'])
+    if not 0 <= params['compress_level'] <= 9:
+        module.fail_json(msg='compress_level is %s; give 0 (none) to 9 (smallest), 1 is the fastest compression'
+                             % params['compress_level'])
     with open_db(module, settings) as conn:
         size = conn.execute('SELECT pg_database_size(current_database())').fetchone()[0]
         last = last_migration(conn)
@@ -269,7 +279,7 @@ def take_dump(module, settings):
         module.set_group_if_different(folder, params['group'], False)
     tmp = os.path.join(folder, '.%s.partial' % name)
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    rc, _out, err = module.run_command([tool(module, 'pg_dump'), '-Fc', '-f', tmp],
+    rc, _out, err = module.run_command([tool(module, 'pg_dump'), '-Fc', '-Z', str(params['compress_level']), '-f', tmp],
                                        environ_update=libpq_env(settings))
     if rc != 0:
         fail_cleanly(module, tmp, 'pg_dump failed (exit %s): %s' % (rc, last_line(err)))
@@ -438,6 +448,7 @@ def main():
         owner=dict(type='str'),
         group=dict(type='str'),
         space_factor=dict(type='float', default=1.0),
+        compress_level=dict(type='int', default=1),
         min_free_bytes=dict(type='int', default=104857600),
         bin_dir=dict(type='path'),
         dump=dict(type='str'),

@@ -8,8 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import os
 import stat
+import subprocess
 
 from tests.conftest import PG, login_args, pg_connect, run_module
 from tests.fixtures import coop_schema
@@ -188,3 +190,19 @@ def test_password_reaches_pg_dump_by_environment_not_argv(scratch_db, tmp_path):
     argv = (tmp_path / 'argv.txt').read_text()
     assert '-Fc' in argv and '--single-transaction' in argv and PG['password'] not in argv
     assert 'PGPASSWORD=%s' % PG['password'] in (tmp_path / 'env.txt').read_text()
+
+
+def compression(path):
+    toc = subprocess.run(['pg_restore', '-l', path], capture_output=True, text=True, check=True).stdout
+    return re.search(r'Compression: (\S+)', toc).group(1)
+
+
+def test_compress_level(scratch_db, tmp_path):
+    db = scratch_db()
+    fast = dump(db, tmp_path / 'fast')
+    small = dump(db, tmp_path / 'small', compress_level=9)
+    assert not fast.get('failed') and not small.get('failed'), (fast, small)
+    assert (compression(fast['path']), compression(small['path'])) == ('1', '9')
+    bad = dump(db, tmp_path / 'bad', compress_level=10)
+    assert bad.get('failed') and 'compress_level is 10; give 0 (none) to 9' in bad['msg'], bad
+    assert not (tmp_path / 'bad').exists()
