@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import importlib
 import traceback
+from contextlib import contextmanager
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -174,6 +175,26 @@ def failure(conn, exc):
     """Message for a database error inside the transaction: the first cause, and that nothing changed."""
     lost = ' (the connection was lost; the server rolled the transaction back)' if conn.broken else ''
     return 'database error, nothing was changed%s: %s' % (lost, error_text(exc))
+
+
+@contextmanager
+def failing(module, conn, known=(), hint=None, read_only=False):
+    """Run a block in conn's transaction; on an error roll back, close and fail: the module's own
+    `known` errors with their message (and `errors` list), a database error with failure() plus
+    hint(exc) (a connection that was lost gets no hint)."""
+    try:
+        yield
+    except known as exc:
+        abort(conn)
+        module.fail_json(msg=str(exc), **dict(errors=exc.errors) if getattr(exc, 'errors', None) else {})
+    except psycopg.Error as exc:
+        message = failure(conn, exc)
+        if read_only:
+            message = message.replace(', nothing was changed', '')
+        if hint and not conn.broken:
+            message += hint(exc)
+        abort(conn)
+        module.fail_json(msg=message)
 
 
 def finish(module, conn):

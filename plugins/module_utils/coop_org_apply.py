@@ -13,7 +13,7 @@ import difflib
 from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as catalog
 from ansible_collections.roost.coop.plugins.module_utils import coop_ncmec as ncmec
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
-    abort, all_orgs, connect, existing_columns, failure, find_orgs, finish, json_param, psycopg, sql)
+    abort, all_orgs, connect, existing_columns, failing, find_orgs, finish, json_param, sql)
 
 ROW_MISSING = 'absent'
 ITEM_KEYS = ('org', 'settings', 'ncmec')
@@ -377,14 +377,8 @@ def run(module, params):
 
     conn = connect(module)
     try:
-        results = apply(module, conn, targets, ncmec_wanted)
-    except catalog.SettingsError as exc:
-        abort(conn)
-        module.fail_json(msg=str(exc), errors=exc.errors)
-    except psycopg.Error as exc:
-        message = failure(conn, exc)
-        abort(conn)
-        module.fail_json(msg=message)
+        with failing(module, conn, catalog.SettingsError):
+            results = apply(module, conn, targets, ncmec_wanted)
     except RuntimeError as exc:
         abort(conn)
         module.fail_json(msg='database error, nothing was changed: %s' % exc)

@@ -76,7 +76,7 @@ options:
   compress_level:
     description:
       - Compression level of the dump (C(pg_dump -Z), gzip, C(0)-C(9)). The default C(1) is gzip's
-        fastest: a dump is taken before every migration, and it is markedly faster than
+        fastest - a dump is taken before every migration, and it is markedly faster than
         pg_dump's default C(6) for a file a few percent larger (see the benchmark P8).
     type: int
     default: 1

@@ -161,7 +161,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_org
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
-    abort, connect, coop_db_argument_spec, failure, finish, psycopg, sql)
+    connect, coop_db_argument_spec, failing, finish, sql)
 
 try:
     import bcrypt
@@ -265,7 +265,7 @@ def main():
 
     conn = connect(module)
     key = None
-    try:
+    with failing(module, conn, coop_org.OrgError, hint=lambda exc: '; check that the database is a migrated Coop database'):
         with conn.cursor() as cur:
             found, user = find(cur, params)
             coop_org.org_conflicts(params, found)
@@ -293,13 +293,6 @@ def main():
                 if not module.check_mode:
                     cur.execute('UPDATE public.users SET password = %s, updated_at = now() WHERE id = %s',
                                 (coop_org.hash_password(bcrypt, params['admin']['password']), user['id']))
-    except coop_org.OrgError as exc:
-        abort(conn)
-        module.fail_json(msg=str(exc))
-    except psycopg.Error as exc:
-        msg = failure(conn, exc)
-        abort(conn)
-        module.fail_json(msg='%s; check that the database is a migrated Coop database' % msg)
     finish(module, conn)
     for warning in warnings:
         module.warn(warning)

@@ -85,7 +85,7 @@ from ansible_collections.roost.coop.plugins.module_utils import coop_catalog as 
 from ansible_collections.roost.coop.plugins.module_utils import coop_export
 from ansible_collections.roost.coop.plugins.module_utils import coop_ncmec as ncmec
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
-    abort, connect, coop_db_argument_spec, existing_columns, failure, psycopg, sql)
+    abort, connect, coop_db_argument_spec, existing_columns, failing, sql)
 
 TABLES = catalog.TABLES + (ncmec.TABLE,)
 
@@ -117,17 +117,10 @@ def export(cursor):
 def main():
     module = AnsibleModule(argument_spec=coop_db_argument_spec(), supports_check_mode=True)
     conn = connect(module)
-    try:
+    with failing(module, conn, catalog.SettingsError, read_only=True):
         conn.read_only = True
         with conn.cursor() as cursor:
             orgs, withheld = export(cursor)
-    except catalog.SettingsError as exc:
-        abort(conn)
-        module.fail_json(msg=str(exc))
-    except psycopg.Error as exc:
-        message = failure(conn, exc)
-        abort(conn)
-        module.fail_json(msg=message.replace(', nothing was changed', ''))
     abort(conn)
     module.exit_json(changed=False, coop_orgs=orgs, withheld=withheld)
 

@@ -233,7 +233,7 @@ def main():
 
     conn = coop_db.connect(module)
     result = {'changed': False}
-    try:
+    with coop_db.failing(module, conn, hint=failure_hint):
         with conn.cursor() as cur:
             targets, not_found = resolve_targets(module, cur)
             target_ids = [org['id'] for org in targets]
@@ -273,11 +273,6 @@ def main():
                 if mine and not module.check_mode:
                     lock_users(cur, mine)
                     result['ended_sessions'] = user_sessions(cur, user_ids, end=True)
-    except coop_db.psycopg.Error as exc:
-        message = coop_db.failure(conn, exc)
-        hint = '' if conn.broken else failure_hint(exc)
-        coop_db.abort(conn)
-        module.fail_json(msg=message + hint)
     coop_db.finish(module, conn)
     for ident in not_found:
         module.warn('no org has the id or name %r' % ident)

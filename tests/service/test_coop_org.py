@@ -193,6 +193,7 @@ def test_one_transaction_a_failing_insert_leaves_no_org(scratch_db, table, when)
     dump = pg_dump(db)
     result = run_module('coop_org', org_args(db))
     assert result.get('failed') and 'refused by the test' in result['msg'] and 'nothing was changed' in result['msg']
+    assert result['msg'].endswith('; check that the database is a migrated Coop database'), result['msg']
     assert pg_dump(db) == dump
 
 

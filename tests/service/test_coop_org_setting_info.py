@@ -111,3 +111,12 @@ def test_not_a_coop_database(scratch_db):
     assert result.get('failed') is True
     assert "public.org_settings, manual_review_tool.manual_review_tool_settings" in result['msg']
     assert "point the connection at Coop's migrated database" in result['msg']
+
+
+def test_database_error_is_reported_without_claiming_a_change(scratch_db):
+    db = scratch_db()
+    with pg_connect(db) as conn:
+        conn.execute('DROP TABLE public.orgs CASCADE')
+    result = run_module('coop_org_setting_info', login_args(db))
+    assert result.get('failed') is True
+    assert result['msg'].startswith('database error: ') and 'public.orgs' in result['msg'], result['msg']
