@@ -22,7 +22,10 @@ def status(path):
             answer.read()
             return answer.status
     except urllib.error.HTTPError as exc:
-        body = exc.read(40).decode('utf-8', 'replace').strip()
+        try:
+            body = exc.read(40).decode('utf-8', 'replace').strip()
+        except Exception:  # pylint: disable=broad-except
+            body = ''
         return '%s %s' % (exc.code, body) if body.isalpha() else exc.code
     except Exception as exc:  # pylint: disable=broad-except
         return type(exc).__name__
