@@ -11,8 +11,8 @@ START=$SECONDS
 step() { echo "setup [$((SECONDS - START))s]: $*"; }
 
 need=()
-# clickhouse-server: the ClickHouse migration-log tests start their own on loopback.
-for pkg in postgresql-15 postgresql-client-15 redis-server clickhouse-server podman runc debootstrap rsync git bc shellcheck; do
+# clickhouse-server, nginx-light: the ClickHouse migration-log and web-tier tests start their own on loopback.
+for pkg in postgresql-15 postgresql-client-15 redis-server clickhouse-server nginx-light podman runc debootstrap rsync git bc shellcheck; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -20,8 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# The tests start their own ClickHouse; the package's service would hold its ports.
-if [ -d /run/systemd/system ]; then systemctl disable --now clickhouse-server >/dev/null 2>&1 || true; fi
+# The tests start their own ClickHouse and nginx; the packages' services would hold their ports.
+if [ -d /run/systemd/system ]; then systemctl disable --now clickhouse-server nginx >/dev/null 2>&1 || true; fi
 
 if [ ! -x .venv/bin/ansible-playbook ] || ! cmp -s requirements.txt .venv/.requirements.txt; then
   step "making .venv from requirements.txt (ansible, molecule, test tools; a few minutes the first time)"
