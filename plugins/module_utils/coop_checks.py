@@ -937,6 +937,10 @@ def check_hsts(facts):
     return _verdict(problems, '%s sends %s; http://%s/ redirects to https' % (https, header, hsts['host']))
 
 
+def _port_name(port):
+    return '%s:%s (%s)' % (port['host'], port['port'], port['what'])
+
+
 @check('internal_ports', 'The API, PostgreSQL and Redis ports are closed to all but their peers')
 def check_internal_ports(facts):
     edge = facts.get('edge')
@@ -946,12 +950,10 @@ def check_internal_ports(facts):
     ports = edge['ports']
     if not ports:
         return SKIP, 'no internal port to probe (no coop_app, coop_db or coop_redis host)', ''
-    def name(p):
-        return '%s:%s (%s)' % (p['host'], p['port'], p['what'])
-    open_ports = [name(p) for p in ports if p.get('open') and not p.get('local') and not p.get('controller_peer')]
-    unresolved = [name(p) for p in ports if p.get('unresolved')]
-    inside = [name(p) for p in ports if p.get('open') and (p.get('local') or p.get('controller_peer'))]
-    closed = [name(p) for p in ports if not p.get('open') and not p.get('unresolved')]
+    open_ports = [_port_name(p) for p in ports if p.get('open') and not p.get('local') and not p.get('controller_peer')]
+    unresolved = [_port_name(p) for p in ports if p.get('unresolved')]
+    inside = [_port_name(p) for p in ports if p.get('open') and (p.get('local') or p.get('controller_peer'))]
+    closed = [_port_name(p) for p in ports if not p.get('open') and not p.get('unresolved')]
     if open_ports:
         return FAIL, 'reachable from the controller, which is no allowed peer: %s' % _names(open_ports), \
             'set coop_firewall: true (nftables rules: the API port for the coop_web hosts, PostgreSQL and Redis for ' \

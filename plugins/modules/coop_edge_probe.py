@@ -65,7 +65,7 @@ options:
       host: {description: Inventory name of the host., type: str, required: true}
       address: {description: Name or address the controller connects to., type: str, required: true}
       port: {description: TCP port., type: int, required: true}
-      what: {description: What listens there, for the report., type: str, required: true}
+      what: {description: "What listens there, for the report.", type: str, required: true}
       peers: {description: Names or addresses of the hosts allowed to connect., type: list, elements: str, default: []}
   timeout:
     description: Seconds for each connection.

@@ -219,8 +219,8 @@ BROKEN = [
      'acme-challenge'),
     ('internal_ports', setting(('edge', 'ports', 1, 'open'), True), 'fail',
      'reachable from the controller, which is no allowed peer: db1:5432 (PostgreSQL)'),
-    ('internal_ports', setting(('edge', 'ports', 1), {'host': 'db1', 'port': 5432, 'what': 'PostgreSQL',
-                                                       'unresolved': True}), 'warn', 'cannot resolve: db1:5432'),
+    ('internal_ports', setting(('edge', 'ports', 1), {'host': 'db1', 'port': 5432, 'what': 'PostgreSQL', 'unresolved': True}),
+     'warn', 'cannot resolve: db1:5432'),
     ('internal_ports', both(setting(('edge', 'ports', 0, 'unresolved'), True), setting(('edge', 'ports', 1, 'unresolved'), True)),
      'warn', 'nothing probed from outside'),
 ]
