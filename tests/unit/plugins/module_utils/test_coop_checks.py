@@ -514,3 +514,14 @@ def test_covers(names, host, covered):
                                         ('includeSubDomains', None), ('max-age=soon', None), ('', None), (None, None)])
 def test_hsts_max_age(header, age):
     assert coop_checks.hsts_max_age(header) == age
+
+
+@pytest.mark.parametrize('code,mode,status', [(10, 'acme', 'fail'), (18, 'self_signed', 'warn')])
+def test_expired_or_self_signed_is_not_also_a_chain_problem(code, mode, status):
+    """OpenSSL fails verification of an expired or self-signed certificate too: reported once, on its own."""
+    facts = make(both(setting(('edge', 'tls', 'verified'), False), setting(('edge', 'tls', 'verify_code'), code),
+                      setting(('edge', 'tls_mode'), mode),
+                      setting(('edge', 'tls', 'days_left'), -1.0 if code == 10 else 60.0),
+                      setting(('edge', 'tls', 'self_signed'), code == 18)))
+    result = evaluate(facts, 'tls')
+    assert result['status'] == status and 'chain' not in result['detail'], result
