@@ -806,8 +806,8 @@ def check_backup_recent(facts):
 
 TLS_FAIL_DAYS, TLS_WARN_DAYS = 7, 21
 HSTS_MIN_AGE = 15552000  # 180 days: the shortest max-age browsers' preload lists accept is a year; half is the floor
-# OpenSSL verify codes the tls check reports on their own (expiry, self-signed) rather than as a chain problem.
-X509_EXPIRED, X509_SELF_SIGNED = 10, 18
+# OpenSSL's verify code of an expired certificate: the tls check reports the expiry, not a chain problem.
+X509_EXPIRED = 10
 REDIRECTS = (301, 302, 307, 308)
 
 
@@ -892,7 +892,7 @@ def check_tls(facts):
         else:
             problems.append((FAIL, 'the certificate is self-signed: browsers refuse it',
                              'serve a CA-signed certificate (coop_tls: acme or files)'))
-    elif not tls.get('verified') and tls.get('verify_code') not in (X509_EXPIRED, X509_SELF_SIGNED):
+    elif not tls.get('verified') and tls.get('verify_code') != X509_EXPIRED:
         problems.append((FAIL, 'the chain does not verify against the system\'s CAs%s: %s' % (
             ' and %s' % tls['ca_bundle'] if tls.get('ca_bundle') else '', tls.get('verify_error')),
             'serve the full chain (the certificate first, then the intermediates; coop_tls_cert_file with files); '
