@@ -20,6 +20,10 @@ Facts (a dict; a missing or None part means "not gathered"):
   release    {'dir', 'scripts': [names] | None, 'error'}               only with a release dir
   units      {'failed': [{'unit', 'journal': [lines]}], 'error'}        only where systemctl exists
   backups    {'dir', 'newest', 'age_hours', 'max_age_hours', 'error'}  only with a backup dir
+  edge       probed from the controller by roost.coop.coop_edge_probe, only on one host of a run:
+             {'ui_url', 'tls_mode', 'hsts_min_age', 'tls': {..} | None, 'hsts': {..} | None,
+              'ports': [{'host', 'address', 'port', 'what', 'peers', 'open', 'error', 'local',
+                         'controller_peer'}] | None}   (see check_tls, check_hsts, check_internal_ports)
 
 Each check returns {id, title, status: pass|warn|fail|skip, detail, remedy}. Details name
 variables, never the value of a secret.
@@ -796,3 +800,175 @@ def check_backup_recent(facts):
         return WARN, 'the newest dump, %s, is %.0f hours old (more than %s)' % (
             backups['newest'], backups['age_hours'], backups['max_age_hours']), remedy
     return PASS, 'newest dump %s, %.1f hours old' % (backups['newest'], backups['age_hours']), ''
+
+
+# ---- the public edge and the internal ports (probed from the controller) --------------------
+
+TLS_FAIL_DAYS, TLS_WARN_DAYS = 7, 21
+HSTS_MIN_AGE = 15552000  # 180 days: the shortest max-age browsers' preload lists accept is a year; half is the floor
+# OpenSSL's verify code of an expired certificate: the tls check reports the expiry, not a chain problem.
+X509_EXPIRED = 10
+REDIRECTS = (301, 302, 307, 308)
+
+
+def covers(names, host):
+    """Whether a certificate's DNS names (or IP addresses) cover host: exact, or one wildcard label."""
+    host = host.lower().rstrip('.')
+    for name in names or []:
+        name = name.lower().rstrip('.')
+        if name == host:
+            return True
+        if name.startswith('*.') and '.' in host and host.split('.', 1)[1] == name[2:] and host.split('.', 1)[0]:
+            return True
+    return False
+
+
+def hsts_max_age(header):
+    """max-age of a Strict-Transport-Security value; None when absent or not a number."""
+    for directive in (header or '').split(';'):
+        name, _sep, value = directive.partition('=')
+        if name.strip().lower() == 'max-age':
+            value = value.strip().strip('"')
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def _edge(facts, part):
+    """(the edge facts, None), or (None, the result to return) when the part was not probed or
+    does not apply (an http:// UI URL: no certificate, no HSTS)."""
+    edge = facts.get('edge')
+    if not edge:
+        return None, (SKIP, 'checked from the controller once per run, in the first host\'s report',
+                      'run the checklist role (it probes from the controller), or pass edge to coop_checklist')
+    if urlsplit(edge.get('ui_url') or '').scheme != 'https':
+        return None, (SKIP, 'not applicable: coop_ui_url %s is http:// and coop_tls is %s, so there is no certificate '
+                      'or HSTS to check (preflight refuses production over http)' % (edge.get('ui_url'), edge.get('tls_mode')), '')
+    if not edge.get(part):
+        return None, (SKIP, '%s was not probed' % part, 'run the checklist role')
+    return edge, None
+
+
+def _verdict(problems, passed):
+    """The worst of [(status, detail, fix)], each problem once, or PASS with passed."""
+    if not problems:
+        return PASS, passed, ''
+    status = FAIL if any(p[0] == FAIL for p in problems) else WARN
+    fixes = []
+    for problem in problems:
+        if problem[2] not in fixes:
+            fixes.append(problem[2])
+    return status, '; '.join(p[1] for p in problems), '; '.join(fixes)
+
+
+@check('tls', 'The UI host serves a valid, complete, not expiring certificate for its name')
+def check_tls(facts):
+    edge, skipped = _edge(facts, 'tls')
+    if skipped:
+        return skipped
+    tls = edge['tls']
+    where = '%s:%s' % (tls['host'], tls['port'])
+    if tls.get('error'):
+        return FAIL, 'no TLS answer from %s: %s' % (where, tls['error']), \
+            'serve https at the UI host (coop_tls: acme or files); if the controller reaches it at another ' \
+            'address, set coop_checklist_edge_address'
+    problems = []
+    if not covers(tls.get('names'), tls['host']):
+        problems.append((FAIL, 'the certificate is for %s, not %s' % (_names(tls.get('names') or ['no name']), tls['host']),
+                         'serve a certificate for %s (coop_tls: acme obtains one for coop_ui_url\'s host; with '
+                         'files, coop_tls_cert_file must cover it)' % tls['host']))
+    days = tls['days_left']
+    renew = 'renew it: with coop_tls: acme check Debian\'s certbot.timer and journalctl -u certbot ' \
+        '(certbot renew --dry-run shows why it fails), with files install a new coop_tls_cert_file and rerun site.yml'
+    if days < 0:
+        problems.append((FAIL, 'the certificate expired on %s' % tls['not_after'], renew))
+    elif days < TLS_FAIL_DAYS:
+        problems.append((FAIL, 'the certificate expires in %.1f days (%s)' % (days, tls['not_after']), renew))
+    elif days < TLS_WARN_DAYS:
+        problems.append((WARN, 'the certificate expires in %.0f days (%s)' % (days, tls['not_after']), renew))
+    if tls.get('self_signed'):
+        if edge.get('tls_mode') == 'self_signed':
+            problems.append((WARN, 'self-signed (coop_tls: self_signed): browsers warn, for staging only',
+                             'before go-live set coop_tls: acme (or files with a CA-signed chain)'))
+        else:
+            problems.append((FAIL, 'the certificate is self-signed: browsers refuse it',
+                             'serve a CA-signed certificate (coop_tls: acme or files)'))
+    elif not tls.get('verified') and tls.get('verify_code') != X509_EXPIRED:
+        problems.append((FAIL, 'the chain does not verify against the system\'s CAs%s: %s' % (
+            ' and %s' % tls['ca_bundle'] if tls.get('ca_bundle') else '', tls.get('verify_error')),
+            'serve the full chain (the certificate first, then the intermediates; coop_tls_cert_file with files); '
+            'for a private CA give its root in coop_checklist_tls_ca_bundle'))
+    return _verdict(problems, 'certificate for %s, valid until %s (%.0f days), chain verified (issuer %s)'
+                    % (tls['host'], tls['not_after'], days, tls.get('issuer')))
+
+
+@check('hsts', 'https sends HSTS and port 80 redirects to https')
+def check_hsts(facts):
+    edge, skipped = _edge(facts, 'hsts')
+    if skipped:
+        return skipped
+    hsts = edge['hsts']
+    minimum = edge.get('hsts_min_age') or HSTS_MIN_AGE
+    https = 'https://%s' % hsts['host']
+    problems = []
+    header = hsts.get('header')
+    if hsts.get('error'):
+        problems.append((WARN, 'no https answer to read Strict-Transport-Security from: %s' % hsts['error'], 'see tls'))
+    elif not header:
+        problems.append((WARN, '%s sends no Strict-Transport-Security header' % https,
+                         'set coop_hsts_max_age (e.g. 31536000); behind your own proxy, have it send the header'))
+    else:
+        age = hsts_max_age(header)
+        if not age or age < minimum:
+            problems.append((WARN, 'Strict-Transport-Security is %r: max-age below %d seconds' % (header, minimum),
+                             'set coop_hsts_max_age to %d or more (31536000 is a year)' % minimum))
+    redirect = hsts.get('redirect') or {}
+    location = redirect.get('location') or ''
+    if redirect.get('error'):
+        problems.append((WARN, 'plain http on port 80 does not answer (%s): people typing the name get no page'
+                         % redirect['error'], 'let nginx listen on port 80 (the web role does with coop_tls on)'))
+    elif redirect.get('status') not in REDIRECTS or not location.lower().startswith(https.lower()):
+        problems.append((WARN, 'http://%s/ answers %s%s instead of redirecting to %s' % (
+            hsts['host'], redirect.get('status'), ' to ' + location if location else '', https),
+            'redirect port 80 to https (the web role does with coop_tls on)'))
+    challenge = hsts.get('challenge') or {}
+    if edge.get('tls_mode') == 'acme' and challenge.get('status') in REDIRECTS:
+        problems.append((WARN, 'port 80 redirects /.well-known/acme-challenge/ too: HTTP-01 renewals may fail',
+                         'answer the challenge path on port 80 itself (the web role does)'))
+    return _verdict(problems, '%s sends %s; http://%s/ redirects to https' % (https, header, hsts['host']))
+
+
+def _port_name(port):
+    return '%s:%s (%s)' % (port['host'], port['port'], port['what'])
+
+
+@check('internal_ports', 'The API, PostgreSQL and Redis ports are closed to all but their peers')
+def check_internal_ports(facts):
+    edge = facts.get('edge')
+    if not edge or edge.get('ports') is None:
+        return SKIP, 'checked from the controller once per run, in the first host\'s report', \
+            'run the checklist role (it probes from the controller)'
+    ports = edge['ports']
+    if not ports:
+        return SKIP, 'no internal port to probe (no coop_app, coop_db or coop_redis host)', ''
+    open_ports = [_port_name(p) for p in ports if p.get('open') and not p.get('local') and not p.get('controller_peer')]
+    unresolved = [_port_name(p) for p in ports if p.get('unresolved')]
+    inside = [_port_name(p) for p in ports if p.get('open') and (p.get('local') or p.get('controller_peer'))]
+    closed = [_port_name(p) for p in ports if not p.get('open') and not p.get('unresolved')]
+    if open_ports:
+        return FAIL, 'reachable from the controller, which is no allowed peer: %s' % _names(open_ports), \
+            'set coop_firewall: true (nftables rules: the API port for the coop_web hosts, PostgreSQL and Redis for ' \
+            'the coop_app hosts) and rerun site.yml, or close these ports in your own firewall'
+    notes = []
+    if inside:
+        notes.append('not judged, the controller is the host or an allowed peer: %s' % _names(inside))
+    if unresolved:
+        notes.append('not probed, the controller cannot resolve: %s' % _names(unresolved))
+    if not closed:
+        status = SKIP if facts.get('demo') or not unresolved else WARN
+        return status, 'nothing probed from outside (%s)' % '; '.join(notes), \
+            'run the checklist from a machine outside the deployment; set coop_checklist_probe_address per host ' \
+            'to an address the controller reaches'
+    if unresolved and not facts.get('demo'):
+        return WARN, 'closed to the controller: %s; %s' % (_names(closed), '; '.join(notes)), \
+            'set coop_checklist_probe_address for those hosts to an address the controller reaches'
+    return PASS, 'closed to the controller: %s%s' % (_names(closed), ''.join('; ' + n for n in notes)), ''

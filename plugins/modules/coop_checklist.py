@@ -29,7 +29,9 @@ description:
     the checks that read it fail too); pending migrations of a release; Redis
     C(appendonly yes) and C(maxmemory-policy noeviction); C(max_connections) against Coop's pool
     sizes; error details and localhost URIs off; server and migrator on the same database; no failed
-    C(coop-*) systemd unit (with its last journal line)."
+    C(coop-*) systemd unit (with its last journal line); with O(edge) from roost.coop.coop_edge_probe,
+    the UI host's certificate (C(tls)), HSTS and the http redirect (C(hsts)), and the internal ports
+    closed to the controller (C(internal_ports))."
   - "The verdict is RV(headline): C(READY FOR GO-LIVE) only when no check failed, all checks ran,
     C(NODE_ENV) is exactly C(production) (Coop compares C(=== 'production')) and O(demo) is off.
     A development install (C(NODE_ENV) not C(production)) fails C(node_env), and a C(localhost)
@@ -115,6 +117,18 @@ options:
       - Default is the staging seed's password C(testpassword123).
     type: list
     elements: str
+  edge:
+    description:
+      - The facts roost.coop.coop_edge_probe gathered on the controller (its RV(roost.coop.coop_edge_probe#module:edge)).
+      - "The C(tls) check fails on a certificate that does not cover the UI host, expires in less
+        than 7 days or whose chain does not verify, and warns when it expires in less than 21 days
+        or is self-signed under C(coop_tls: self_signed) (staging). C(hsts) warns when the header is
+        missing or its C(max-age) is below the minimum, or plain http does not redirect to https.
+        C(internal_ports) fails when a port answers the controller, which is no allowed peer. With an
+        C(http://) UI URL C(tls) and C(hsts) do not apply."
+      - Unset, the three checks are skipped (the checklist role gives it to the first host only, so
+        each problem is reported once).
+    type: dict
   probe_timeout:
     description: Seconds to wait for each Redis, Scylla and ClickHouse probe.
     type: float
@@ -127,7 +141,7 @@ options:
         C(email_senders), C(email_domains), C(sample_orgs), C(default_passwords), C(staging_seed),
         C(ncmec_env), C(ncmec_org_settings), C(warehouse_adapter), C(postgres_reachable), C(coop_schema), C(redis_reachable),
         C(scylla_reachable), C(clickhouse_reachable), C(pending_migrations), C(redis_persistence),
-        C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees), C(coop_units), C(backup_recent)."
+        C(redis_eviction), C(pg_connections), C(unsafe_flags), C(db_env_agrees), C(coop_units), C(backup_recent), C(tls), C(hsts), C(internal_ports)."
     type: list
     elements: str
 extends_documentation_fragment:
@@ -450,6 +464,7 @@ def gather(module):
         'backups': gather_backups(module.params['backup_dir'], module.params['backup_max_age_hours'],
                                   (coop_db.settings_from_env(env['db'] or {}) or coop_db.settings_from_env(server or {})
                                    ).get('dbname', 'coop')),
+        'edge': module.params['edge'],
     }
 
 
@@ -471,6 +486,7 @@ def main():
         checks=dict(type='list', elements='str'),
         backup_dir=dict(type='path'),
         backup_max_age_hours=dict(type='int', default=24),
+        edge=dict(type='dict'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     unknown = sorted(set(module.params['checks'] or []) - set(coop_checks.ids()))

@@ -17,7 +17,8 @@ from tests.service import checklist_support as live
 
 from ansible_collections.roost.coop.plugins.module_utils import coop_checks
 
-ALWAYS_SKIPPED = {'scylla_reachable', 'clickhouse_reachable', 'coop_units', 'backup_recent'}  # no systemd here; no backup_dir
+ALWAYS_SKIPPED = {'scylla_reachable', 'clickhouse_reachable', 'coop_units', 'backup_recent',  # no systemd here; no backup_dir
+                  'tls', 'hsts', 'internal_ports'}  # no edge: probed from the controller (test_edge_probe.py)
 
 
 @pytest.fixture(scope='module')

@@ -46,6 +46,19 @@ BASELINE = {
     'release': {'dir': '/opt/coop/release/db/src/scripts/api-server-pg', 'scripts': [INITIAL, SEED, LATER]},
     'units': {'failed': []},
     'backups': {'dir': '/var/backups/coop', 'newest': 'coop__x.dump', 'age_hours': 3.0, 'max_age_hours': 24},
+    'edge': {
+        'ui_url': 'https://coop.acme.org', 'tls_mode': 'acme', 'hsts_min_age': 31536000,
+        'tls': {'host': 'coop.acme.org', 'port': 443, 'address': 'coop.acme.org', 'names': ['coop.acme.org'],
+                'not_after': '2027-01-30 00:00 UTC', 'days_left': 60.5, 'issuer': 'CN=R11', 'self_signed': False,
+                'verified': True, 'verify_code': None, 'verify_error': None, 'ca_bundle': None},
+        'hsts': {'host': 'coop.acme.org', 'header': 'max-age=31536000; includeSubDomains',
+                 'redirect': {'status': 301, 'location': 'https://coop.acme.org/'},
+                 'challenge': {'status': 404, 'location': None}},
+        'ports': [{'host': 'app1', 'address': '10.0.0.5', 'port': 8080, 'what': 'Coop API', 'open': False,
+                   'error': 'Connection refused', 'local': False, 'controller_peer': False, 'unresolved': False},
+                  {'host': 'db1', 'address': '10.0.0.6', 'port': 5432, 'what': 'PostgreSQL', 'open': False,
+                   'error': 'timed out', 'local': False, 'controller_peer': False, 'unresolved': False}],
+    },
 }
 
 
@@ -174,6 +187,42 @@ BROKEN = [
     ('backup_recent', setting(('backups', 'age_hours'), 30.0), 'warn', 'is 30 hours old (more than 24)'),
     ('backup_recent', setting(('backups', 'newest'), None), 'warn', 'no dump of the database in /var/backups/coop'),
     ('backup_recent', setting(('backups', 'error'), 'cannot list /var/backups/coop'), 'warn', 'cannot list'),
+    ('tls', setting(('edge', 'tls', 'names'), ['other.acme.org']), 'fail', 'for other.acme.org, not coop.acme.org'),
+    ('tls', setting(('edge', 'tls', 'names'), ['*.trust.acme.org']), 'fail', 'not coop.acme.org'),
+    ('tls', setting(('edge', 'tls', 'days_left'), -2.0), 'fail', 'expired on 2027-01-30'),
+    # An expired certificate also fails verification: reported once, as expired.
+    ('tls', both(setting(('edge', 'tls', 'days_left'), -2.0), setting(('edge', 'tls', 'verified'), False),
+                 setting(('edge', 'tls', 'verify_code'), 10)), 'fail', 'expired on 2027-01-30 00:00 UTC'),
+    ('tls', setting(('edge', 'tls', 'days_left'), 6.9), 'fail', 'expires in 6.9 days'),
+    ('tls', setting(('edge', 'tls', 'days_left'), 20.9), 'warn', 'expires in 21 days'),
+    ('tls', both(setting(('edge', 'tls', 'verified'), False), setting(('edge', 'tls', 'verify_code'), 20),
+                 setting(('edge', 'tls', 'verify_error'), 'unable to get local issuer certificate')),
+     'fail', "chain does not verify against the system's CAs: unable to get local issuer certificate"),
+    ('tls', both(setting(('edge', 'tls', 'self_signed'), True), setting(('edge', 'tls_mode'), 'self_signed'),
+                 setting(('edge', 'tls', 'verified'), False), setting(('edge', 'tls', 'verify_code'), 18)),
+     'warn', 'self-signed (coop_tls: self_signed): browsers warn, for staging only'),
+    ('tls', both(setting(('edge', 'tls', 'self_signed'), True), setting(('edge', 'tls', 'verified'), False),
+                 setting(('edge', 'tls', 'verify_code'), 18)), 'fail', 'self-signed: browsers refuse it'),
+    ('tls', setting(('edge', 'tls'), {'host': 'coop.acme.org', 'port': 443, 'error': 'Connection refused'}), 'fail',
+     'no TLS answer from coop.acme.org:443: Connection refused'),
+    ('hsts', setting(('edge', 'hsts', 'header'), None), 'warn', 'sends no Strict-Transport-Security header'),
+    ('hsts', setting(('edge', 'hsts', 'header'), 'max-age=0'), 'warn', 'max-age below 31536000'),
+    ('hsts', setting(('edge', 'hsts', 'header'), 'max-age=300'), 'warn', 'max-age below 31536000'),
+    ('hsts', both(setting(('edge', 'hsts', 'header'), 'max-age=86400'), setting(('edge', 'hsts_min_age'), 0)), 'warn',
+     'below 15552000'),
+    ('hsts', setting(('edge', 'hsts', 'redirect'), {'status': 200, 'location': None}), 'warn',
+     'http://coop.acme.org/ answers 200 instead of redirecting to https://coop.acme.org'),
+    ('hsts', setting(('edge', 'hsts', 'redirect'), {'status': 301, 'location': 'http://coop.acme.org/'}), 'warn',
+     'answers 301 to http://coop.acme.org/'),
+    ('hsts', setting(('edge', 'hsts', 'redirect'), {'error': 'Connection refused'}), 'warn', 'does not answer'),
+    ('hsts', setting(('edge', 'hsts', 'challenge'), {'status': 301, 'location': 'https://coop.acme.org/x'}), 'warn',
+     'acme-challenge'),
+    ('internal_ports', setting(('edge', 'ports', 1, 'open'), True), 'fail',
+     'reachable from the controller, which is no allowed peer: db1:5432 (PostgreSQL)'),
+    ('internal_ports', setting(('edge', 'ports', 1), {'host': 'db1', 'port': 5432, 'what': 'PostgreSQL', 'unresolved': True}),
+     'warn', 'cannot resolve: db1:5432'),
+    ('internal_ports', both(setting(('edge', 'ports', 0, 'unresolved'), True), setting(('edge', 'ports', 1, 'unresolved'), True)),
+     'warn', 'nothing probed from outside'),
 ]
 
 # Other ways to pass than the baseline.
@@ -194,6 +243,13 @@ ALSO_PASSING = [
     ('pg_connections', server(DATABASE_READ_ONLY_HOST='replica.internal', DATABASE_POOL_MAX='30')),
     ('pg_connections', CONFIG_ROLE_POOLS),  # 2 API + 1 job, 30 each: 90 of 97
     ('unsafe_flags', server(ALLOW_USER_INPUT_LOCALHOST_URIS='false')),
+    ('tls', setting(('edge', 'tls', 'names'), ['*.acme.org'])),
+    ('tls', setting(('edge', 'tls', 'days_left'), 21.0)),
+    ('hsts', setting(('edge', 'hsts', 'header'), 'includeSubDomains; Max-Age="31536000"')),
+    ('hsts', setting(('edge', 'hsts', 'redirect'), {'status': 308, 'location': 'https://coop.acme.org/'})),
+    # The controller is a peer of one port (loopback, or one of the allowed hosts): not judged there.
+    ('internal_ports', both(setting(('edge', 'ports', 0, 'open'), True), setting(('edge', 'ports', 0, 'controller_peer'), True))),
+    ('internal_ports', both(setting(('edge', 'ports', 0, 'open'), True), setting(('edge', 'ports', 0, 'local'), True))),
 ]
 
 
@@ -403,3 +459,69 @@ def test_headline():
 def test_node_env_value_shown_only_when_short():
     result = evaluate(make(server(NODE_ENV='x' * 40)), 'node_env')
     assert result['status'] == 'fail' and 'a 40-character value' in result['detail'] and 'x' * 40 not in result['detail']
+
+
+@pytest.mark.parametrize('url,mode', [('http://127.0.0.1:8880', 'off'), ('http://coop.acme.org', 'off')])
+def test_tls_and_hsts_do_not_apply_over_http(url, mode):
+    facts = make(both(setting(('edge', 'ui_url'), url), setting(('edge', 'tls_mode'), mode),
+                      setting(('edge', 'tls'), None), setting(('edge', 'hsts'), None)))
+    for check_id in ('tls', 'hsts'):
+        result = evaluate(facts, check_id)
+        assert (result['status'], result['remedy']) == ('skip', ''), result
+        assert 'not applicable: coop_ui_url %s is http:// and coop_tls is off' % url in result['detail']
+
+
+def test_edge_checks_skip_on_hosts_without_the_probe():
+    for check_id in ('tls', 'hsts', 'internal_ports'):
+        result = evaluate(make(setting(('edge',), None)), check_id)
+        assert result['status'] == 'skip' and 'first host' in result['detail'], result
+
+
+def test_local_demo_ports_are_not_alarming():
+    """The local inventory: one container the controller cannot resolve, firewall off: no fail, no warn."""
+    unresolved = both(setting(('demo',), True), setting(('edge', 'ports'), [
+        {'host': 'coop-local', 'address': 'coop-local', 'port': port, 'what': what, 'open': False, 'unresolved': True,
+         'local': False, 'controller_peer': False} for port, what in ((8080, 'Coop API'), (5432, 'PostgreSQL'))]))
+    result = evaluate(make(unresolved), 'internal_ports')
+    assert result['status'] == 'skip' and 'cannot resolve: coop-local:8080 (Coop API)' in result['detail'], result
+    # Everything on the controller itself (ansible_connection: local): open, but loopback is a peer.
+    local = both(setting(('demo',), True), setting(('edge', 'ports'), [
+        {'host': 'one', 'address': '127.0.0.1', 'port': 8080, 'what': 'Coop API', 'open': True, 'local': True}]))
+    result = evaluate(make(local), 'internal_ports')
+    assert result['status'] == 'skip' and 'the controller is the host or an allowed peer: one:8080' in result['detail']
+
+
+def test_every_tls_problem_is_reported_once_with_its_fix():
+    facts = make(both(setting(('edge', 'tls', 'names'), ['other.acme.org']), setting(('edge', 'tls', 'days_left'), 3.0),
+                      setting(('edge', 'tls', 'verified'), False), setting(('edge', 'tls', 'verify_code'), 20),
+                      setting(('edge', 'tls', 'verify_error'), 'unable to get local issuer certificate')))
+    result = evaluate(facts, 'tls')
+    assert result['status'] == 'fail'
+    assert [result['detail'].count(words) for words in ('other.acme.org', 'expires in 3.0 days', 'local issuer')] == [1, 1, 1]
+    assert [result['remedy'].count(words) for words in ('covers', 'renew it', 'full chain')] == [0, 1, 1]
+    assert 'coop_tls_cert_file must cover it' in result['remedy']
+
+
+@pytest.mark.parametrize('names,host,covered', [
+    (['coop.acme.org'], 'COOP.acme.org.', True), (['*.acme.org'], 'coop.acme.org', True),
+    (['*.acme.org'], 'a.coop.acme.org', False), (['*.acme.org'], 'acme.org', False), (['10.0.0.5'], '10.0.0.5', True),
+    ([], 'coop.acme.org', False), (None, 'coop.acme.org', False)])
+def test_covers(names, host, covered):
+    assert coop_checks.covers(names, host) is covered
+
+
+@pytest.mark.parametrize('header,age', [('max-age=31536000', 31536000), (' MAX-AGE = "600" ; preload', 600),
+                                        ('includeSubDomains', None), ('max-age=soon', None), ('', None), (None, None)])
+def test_hsts_max_age(header, age):
+    assert coop_checks.hsts_max_age(header) == age
+
+
+@pytest.mark.parametrize('code,mode,status', [(10, 'acme', 'fail'), (18, 'self_signed', 'warn')])
+def test_expired_or_self_signed_is_not_also_a_chain_problem(code, mode, status):
+    """OpenSSL fails verification of an expired or self-signed certificate too: reported once, on its own."""
+    facts = make(both(setting(('edge', 'tls', 'verified'), False), setting(('edge', 'tls', 'verify_code'), code),
+                      setting(('edge', 'tls_mode'), mode),
+                      setting(('edge', 'tls', 'days_left'), -1.0 if code == 10 else 60.0),
+                      setting(('edge', 'tls', 'self_signed'), code == 18)))
+    result = evaluate(facts, 'tls')
+    assert result['status'] == status and 'chain' not in result['detail'], result
