@@ -86,4 +86,3 @@ def verdict(command, compose_version='', docker_version='', docker_host=''):
         row = _row('podman-compose', 'podman', 'refused')
         return dict(row, problem='%s refused: %s. Fix: %s.' % (row['versions'], row['reason'], row['fix']))
     return dict(_row('podman-compose', 'podman', 'tested'), problem='')
-
