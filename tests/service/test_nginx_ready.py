@@ -101,7 +101,7 @@ def web(tmp_path):
     assert rc == 0 and play_recap(out)['failed'] == 0, out[-3000:]
     assert (tmp_path / 'coop.conf').read_text().count('    server 127.0.0.1:') == 4  # two upstreams
     (tmp_path / 'nginx.conf').write_text(NGINX.format(d=tmp_path))
-    test = subprocess.run([binary, '-t', '-c', str(tmp_path / 'nginx.conf')], capture_output=True, text=True)
+    test = subprocess.run([binary, '-t', '-c', str(tmp_path / 'nginx.conf')], capture_output=True, text=True, check=False)
     assert test.returncode == 0, test.stderr
     proc = subprocess.Popen([binary, '-c', str(tmp_path / 'nginx.conf')], stderr=subprocess.DEVNULL)
     try:
@@ -129,10 +129,10 @@ def get(port, path):
 
 def test_ready_passes_over_an_unhealthy_api_host_other_paths_do_not_retry(web):
     port, seen_b = web
-    assert [get(port, '/api/v1/ready') for _ in range(12)] == [(200, 'Healthy')] * 12
-    others = [get(port, '/api/v1/other') for _ in range(12)]
+    assert [get(port, '/api/v1/ready') for _n in range(12)] == [(200, 'Healthy')] * 12
+    others = [get(port, '/api/v1/other') for _n in range(12)]
     assert set(others) == {(200, 'a'), (200, 'b')}, others  # both API hosts serve
-    fails = [get(port, '/api/v1/fail')[0] for _ in range(12)]
+    fails = [get(port, '/api/v1/fail')[0] for _n in range(12)]
     assert 500 in fails and 200 in fails, fails  # a 500 elsewhere is the answer, not retried
     headers = seen_b[-1]
     assert headers['X-Forwarded-Proto'] == 'https' and headers['Host'] == '127.0.0.1'
