@@ -5,11 +5,21 @@
 set -euo pipefail
 NAME=${COOP_LOCAL_HOST:-coop-local}
 IMAGE=${COOP_LOCAL_IMAGE:-localhost/debian-systemd:12}
+# The checkout the host belongs to: its deploy's generated secrets (.cache/local) are that checkout's,
+# so a deploy from another checkout would rotate them under the running Coop.
+CHECKOUT=$(cd "$(dirname "$0")/.." && pwd)
 make_host() {
   podman run -d --name "$NAME" --hostname "$NAME" --systemd always -p 127.0.0.1:8880:80 \
-    "$IMAGE" /sbin/init >/dev/null
+    --label "roost.coop.checkout=$CHECKOUT" "$IMAGE" /sbin/init >/dev/null
 }
 bash "$(dirname "$0")/podman-stale.sh"
+if podman container exists "$NAME"; then
+  owner=$(podman inspect -f '{{ index .Config.Labels "roost.coop.checkout" }}' "$NAME")
+  if [ "$owner" != "$CHECKOUT" ]; then
+    echo "local host: $NAME was made for another checkout (${owner:-unknown}); making it anew for this one"
+    bash "$(dirname "$0")/podman-stale.sh" "$NAME"
+  fi
+fi
 podman container exists "$NAME" || make_host
 if [ "$(podman inspect -f '{{.State.Running}}' "$NAME")" != true ] && ! podman start "$NAME" >/dev/null; then
   echo "local host: $NAME cannot start; making it anew"
