@@ -13,7 +13,9 @@ import tempfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.roost.coop.plugins.module_utils.coop_export import drift, table
 
@@ -49,7 +51,7 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(('results', 'path'))
+    _VALID_ARGS = frozenset(('results', 'path', 'show', 'fail_on_drift'))
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -64,5 +66,13 @@ class ActionModule(ActionBase):
             except (IOError, OSError) as exc:
                 raise AnsibleActionFail('cannot write the drift report %s: %s; set coop_drift_report_path to a '
                                         'writable file, or to \'\' for none' % (path, to_native(exc)))
-        result.update(data, table=table(data), changed=False)
+        lines = table(data)
+        result.update(data, table=lines, changed=False)
+        if boolean(self._task.args.get('show', False), strict=True):
+            Display().display('\n'.join(lines))
+        if data['drift'] and boolean(self._task.args.get('fail_on_drift', False), strict=True):
+            result.update(failed=True, msg=(
+                'Drift: %d value(s) differ from the inventory (the table above and %s name each); run site.yml to put '
+                'back what is declared, or declare what is live (roost.coop.coop_org_setting_info exports the org '
+                'settings)' % (len(lines) - 2, path or 'the report')))
         return result

@@ -83,6 +83,12 @@ options:
     type: list
     elements: raw
     default: []
+  orgs_var:
+    description:
+      - The name of a variable that holds the declared C(coop_orgs), read on the controller; instead of O(orgs).
+      - Faster than O(orgs) for many orgs - ansible-core keeps a task's arguments on the task and sends
+        them back with its result, a variable's value stays out of that. An undefined variable is no orgs.
+    type: str
 seealso:
   - module: roost.coop.coop_env
   - module: roost.coop.coop_org_setting
@@ -98,6 +104,13 @@ EXAMPLES = r'''
         set: {UI_URL: https://coop.example.org}
     orgs: "{{ coop_orgs }}"
   check_mode: true
+
+- name: The same with 200 orgs declared, by the variable's name
+  roost.coop.coop_drift:
+    env_dir: /etc/coop
+    env_files: {}
+    orgs_var: coop_orgs
+  check_mode: true
 '''
 
 RETURN = r'''
@@ -108,10 +121,14 @@ env:
   elements: dict
   sample: [{path: /etc/coop/server.env, changes: {UI_URL: {before: 'https://old.example.org', after: 'https://coop.example.org'}}}]
 orgs:
-  description: The per-org results of M(roost.coop.coop_org_setting) in check mode.
+  description: The per-org results of M(roost.coop.coop_org_setting) in check mode, of the orgs that differ.
   returned: always
   type: list
   elements: dict
+orgs_compared:
+  description: How many declared orgs were compared.
+  returned: always
+  type: int
 '''
 
 import os
@@ -170,6 +187,7 @@ def main():
         validate=dict(type='str', default='none', choices=['none', 'production']),
         allow_insecure_ui_url=dict(type='bool', default=False),
         orgs=dict(type='list', elements='raw', default=[]),
+        orgs_var=dict(type='str'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     # A comparison: the org settings' transaction is rolled back and no file is written, in any mode.
@@ -180,7 +198,7 @@ def main():
     orgs = []
     if module.params['orgs']:
         orgs = run(module, dict(org=None, orgs=module.params['orgs'], settings=None, ncmec=None))
-    module.exit_json(changed=False, env=env, orgs=orgs)
+    module.exit_json(changed=False, env=env, orgs=[org for org in orgs if org['changed']], orgs_compared=len(orgs))
 
 
 if __name__ == '__main__':

@@ -35,6 +35,14 @@ options:
     description: The JSON report on the controller; empty writes none.
     type: str
     default: ''
+  show:
+    description: Print the table (C(NO DRIFT) when nothing differs).
+    type: bool
+    default: false
+  fail_on_drift:
+    description: Fail, naming how many values differ and what to do, when anything differs (after writing O(path)).
+    type: bool
+    default: false
 seealso:
   - module: roost.coop.coop_drift
 '''
@@ -44,6 +52,8 @@ EXAMPLES = r'''
   roost.coop.coop_drift_report:
     results: "{{ dict(ansible_play_hosts | zip(ansible_play_hosts | map('extract', hostvars, 'drift_check'))) }}"
     path: ./coop-drift.json
+    show: true
+    fail_on_drift: true
   run_once: true
 '''
 

@@ -11,7 +11,7 @@ import sys
 
 import yaml
 
-from tests.conftest import PG, ansible_playbook, pg_connect, pg_dump, play_recap
+from tests.conftest import PG, ansible_playbook, pg_connect, pg_dump, play_recap, run_play
 from tests.fixtures import coop_schema
 
 REDIS_SECRET = 'drift-redis-secret-4417'
@@ -82,11 +82,9 @@ def test_drift_report(scratch_db, tmp_path):
     assert json.loads(report_path.read_text()) == {'drift': False, 'orgs': {}, 'env': {}}
     assert stat.S_IMODE(report_path.stat().st_mode) == 0o600
     assert play_recap(out)['changed'] == 0
-    # One module run on the host (coop_drift); the rest runs on the controller only (the last one skipped).
-    assert tasks(out) == ['Compare the env files and org settings with the declared values',
-                          'roost.coop.config : Compare the env files and org settings with the declared values',
-                          'Build the drift report and write it on the controller', 'Show the drift report',
-                          'Fail when anything drifted']
+    # One module run on the host (coop_drift, the orgs by the variable's name); the report on the controller.
+    assert tasks(out) == ['roost.coop.config : Compare the env files and org settings with the declared values',
+                          'Build the drift report, write it on the controller, fail when anything drifted']
 
     with pg_connect(db) as conn:
         conn.execute("UPDATE public.org_settings SET user_strike_ttl_days = 7 WHERE org_id = 'acme0000001'")
@@ -123,3 +121,57 @@ def test_drift_report(scratch_db, tmp_path):
         'VITE_UI_URL': {'declared': 'https://coop.example.org', 'live': None}}
     assert not (config_dir / 'client.env').exists()
     assert pg_dump(db) == before
+
+
+ORGS_VAR_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  check_mode: true
+  module_defaults:
+    roost.coop.coop_drift:
+      login_host: "{{ pg.host }}"
+      login_port: "{{ pg.port }}"
+      login_user: "{{ pg.user }}"
+      login_password: "{{ pg.password }}"
+      login_db: "{{ db }}"
+  tasks:
+    - name: Orgs by the name of an undefined variable
+      roost.coop.coop_drift:
+        orgs_var: coop_orgs_nowhere
+      register: undefined_var
+    - name: Orgs by the variable's name, one setting declared otherwise
+      roost.coop.coop_drift:
+        orgs_var: declared
+      register: by_name
+    - name: Both
+      roost.coop.coop_drift:
+        orgs: "{{ declared }}"
+        orgs_var: declared
+      ignore_errors: true
+      register: both
+    - name: Keep the results
+      ansible.builtin.copy:
+        content: "{{ [undefined_var.orgs_compared, by_name.orgs_compared, by_name.orgs, both.msg] | to_json }}"
+        dest: "{{ out }}"
+        mode: '0600'
+      check_mode: false
+"""
+
+
+def test_orgs_by_variable_name(scratch_db, tmp_path):
+    """orgs_var: the variable's value (templated on the controller) is compared as orgs; an undefined
+    variable is no orgs; orgs and orgs_var together are refused; only orgs that differ come back."""
+    db = scratch_db(shape=coop_schema.SHAPE_NEW)
+    with pg_connect(db) as conn:
+        coop_schema.add_org(conn, 'acme0000001', 'Acme Trust & Safety')
+        coop_schema.add_org(conn, 'globex00001', 'Globex')
+    declared = [{'org': 'Acme Trust & Safety', 'settings': {'user_strike_ttl_days': '{{ 6 * 5 }}'}},
+                {'org': 'Globex', 'settings': {}}]
+    results = tmp_path / 'results.json'
+    rc, out = run_play(tmp_path, ORGS_VAR_PLAY, {'pg': PG, 'db': db, 'declared': declared, 'out': str(results)})
+    assert rc == 0, out[-3000:]
+    compared_none, compared, orgs, both = json.loads(results.read_text())
+    assert (compared_none, compared) == (0, 2)
+    assert [(org['name'], org['changes']) for org in orgs] == [
+        ('Acme Trust & Safety', {'user_strike_ttl_days': {'before': 90, 'after': 30}})]
+    assert both.startswith('orgs and orgs_var are both set')

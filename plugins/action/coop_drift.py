@@ -1,0 +1,29 @@
+# -*- coding: utf-8 -*-
+# Copyright: roost.coop contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action for roost.coop.coop_drift: reads the variable O(orgs_var) names on the controller and runs the
+module with its value as O(orgs). ansible-core templates a task's arguments, keeps them on the task and
+sends them back with the result; by name, 200 declared orgs stay out of that round trip."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = dict(self._task.args)
+        name = args.pop('orgs_var', None)
+        if name:
+            if args.get('orgs'):
+                raise AnsibleActionFail('orgs and orgs_var are both set; give the orgs or the name of the variable '
+                                        'that holds them, not both')
+            # An undefined variable is no orgs, as coop_orgs | default([]) would be.
+            args['orgs'] = self._templar.template((task_vars or {}).get(name, []))
+        result.update(self._execute_module(module_name='roost.coop.coop_drift', module_args=args, task_vars=task_vars))
+        return result
