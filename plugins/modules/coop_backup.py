@@ -17,6 +17,7 @@ description:
     C(<db>__<UTC time>__<release>__<last recorded migration>.dump), written under a temporary name
     and renamed when complete, mode C(0600), owned by O(owner)/O(group). It then keeps the O(keep)
     newest dumps of that database in O(dest_dir) and removes the older ones (other files are left alone).
+  - The dump reads the database's size and last recorded migration with C(psql) and needs no psycopg.
   - Before writing anything it checks the free space of O(dest_dir) against
     C(pg_database_size * space_factor + min_free_bytes) and fails with the figures when the dump
     would not fit.
@@ -81,7 +82,9 @@ options:
     type: int
     default: 1
   bin_dir:
-    description: Directory of C(pg_dump) and C(pg_restore); default the C(PATH). They must be at least the server's major version.
+    description:
+      - Directory of C(pg_dump), C(pg_restore) and C(psql) (all in Debian's C(postgresql-client)); default the C(PATH).
+        They must be at least the server's major version.
     type: path
   dump:
     description: For O(state=restore), the dump to restore - a file name in O(dest_dir) or a path. Default the newest.
@@ -176,7 +179,14 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.roost.coop.plugins.module_utils import coop_backup, coop_db
+from ansible_collections.roost.coop.plugins.module_utils import coop_backup, coop_db_settings
+
+
+def db():
+    """coop_db, imported on first use: a dump needs only pg_dump and psql, not psycopg (a tenth of a second)."""
+    from ansible_collections.roost.coop.plugins.module_utils import coop_db
+    return coop_db
+
 
 TIMESTAMP_COLUMNS = ('created_at', 'updated_at', 'createdAt', 'updatedAt')
 
@@ -185,7 +195,8 @@ def tool(module, name):
     if module.params['bin_dir']:
         path = os.path.join(module.params['bin_dir'], name)
         if not os.access(path, os.X_OK):
-            module.fail_json(msg='%s is not an executable; point bin_dir at the directory of pg_dump and pg_restore' % path)
+            module.fail_json(msg='%s is not an executable; point bin_dir at the directory of pg_dump, pg_restore and psql'
+                                 % path)
         return path
     path = module.get_bin_path(name)
     if not path:
@@ -204,7 +215,7 @@ def libpq_env(settings):
 
 def settings_of(module):
     try:
-        settings = coop_db.connection_settings(module.params)
+        settings = coop_db_settings.connection_settings(module.params)
     except (IOError, OSError, ValueError) as exc:
         module.fail_json(msg='cannot read the connection settings: %s; point env_file at Coop\'s db.env' % exc)
     if settings.get('password'):
@@ -215,13 +226,37 @@ def settings_of(module):
 
 
 def open_db(module, settings, dbname=None):
-    coop_db.ensure_psycopg(module)
+    db().ensure_psycopg(module)
     try:
-        return coop_db.psycopg.connect(autocommit=True, **dict(settings, dbname=dbname or settings['dbname']))
-    except coop_db.psycopg.Error as exc:
+        return db().psycopg.connect(autocommit=True, **dict(settings, dbname=dbname or settings['dbname']))
+    except db().psycopg.Error as exc:
         module.fail_json(msg='cannot connect to PostgreSQL (%s): %s; check the connection options or env_file'
-                             % (coop_db.describe(dict(settings, dbname=dbname or settings['dbname'])),
-                                coop_db.error_text(exc)))
+                             % (coop_db_settings.describe(dict(settings, dbname=dbname or settings['dbname'])),
+                                db().error_text(exc)))
+
+
+# The database's size and its last recorded migration, read with psql: the dump needs no psycopg.
+FACTS_SQL = """SELECT pg_database_size(current_database()) AS size,
+       to_regclass('public."SequelizeMeta"') IS NOT NULL AS has_meta \\gset
+\\if :has_meta
+SELECT :size, max(name) FROM public."SequelizeMeta";
+\\else
+SELECT :size, NULL;
+\\endif
+"""
+
+
+def dump_facts(module, settings):
+    """(database size in bytes, last recorded migration or None) of the database to dump."""
+    rc, out, err = module.run_command([tool(module, 'psql'), '-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1',
+                                       '-f', '-'], data=FACTS_SQL, environ_update=libpq_env(settings))
+    if rc == 2:
+        module.fail_json(msg='cannot connect to PostgreSQL (%s): %s; check the connection options or env_file'
+                             % (coop_db_settings.describe(settings), last_line(err)))
+    fields = out.strip('\n').split('\t')
+    if rc != 0 or len(fields) != 2 or not fields[0].isdigit():
+        module.fail_json(msg='cannot read the size of %s with psql (exit %s): %s' % (settings['dbname'], rc, last_line(err)))
+    return int(fields[0]), fields[1] or None
 
 
 def last_migration(conn):
@@ -255,9 +290,7 @@ def take_dump(module, settings):
     if not 0 <= params['compress_level'] <= 9:
         module.fail_json(msg='compress_level is %s; give 0 (none) to 9 (smallest), 1 is the fastest compression'
                              % params['compress_level'])
-    with open_db(module, settings) as conn:
-        size = conn.execute('SELECT pg_database_size(current_database())').fetchone()[0]
-        last = last_migration(conn)
+    size, last = dump_facts(module, settings)
     name = coop_backup.dump_name(settings['dbname'], datetime.now(timezone.utc), params['release'], last)
     path = os.path.join(folder, name)
     free = free_bytes(folder)
@@ -302,12 +335,12 @@ def last_line(text):
 def live_state(conn, since=None):
     """({schema.table: rows}, SequelizeMeta names, {schema.table: newest timestamp after since}); one scan
     per table (the newest timestamps only with since), all tables in one statement."""
-    sql = coop_db.sql
+    sql = db().sql
     tables = conn.execute(
         "SELECT table_schema, table_name, quote_ident(table_schema) || '.' || quote_ident(table_name) "
         "FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
         "AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2").fetchall()
-    columns = coop_db.existing_columns(conn.cursor(), [(s, t) for s, t, _q in tables]) if since else {}
+    columns = db().existing_columns(conn.cursor(), [(s, t) for s, t, _q in tables]) if since else {}
     # Dates and timestamps without a time zone are read as UTC, as the dump's time is.
     conn.execute("SET TIME ZONE 'UTC'")
     parts = []
@@ -316,7 +349,7 @@ def live_state(conn, since=None):
         newest = sql.SQL('max(GREATEST({}))::timestamptz').format(sql.SQL(', ').join(sql.Identifier(c) for c in stamps)) \
             if stamps else sql.SQL('NULL::timestamptz')
         parts.append(sql.SQL('SELECT {}, count(*), {} FROM {}').format(
-            sql.Literal(number), newest, coop_db.table_identifier(schema, table)))
+            sql.Literal(number), newest, db().table_identifier(schema, table)))
     counts, newer = {}, {}
     for number, count, newest in conn.execute(sql.SQL(' UNION ALL ').join(parts)).fetchall() if parts else []:
         key = tables[number][2]
@@ -396,16 +429,16 @@ def restore(module, settings):
 
 def create_database(module, admin, fresh, row):
     """The database to restore into, with the live one's owner, encoding and locale."""
-    sql = coop_db.sql
+    sql = db().sql
     create = sql.SQL('CREATE DATABASE {} TEMPLATE template0').format(sql.Identifier(fresh))
     if row is not None:
         create = sql.SQL('CREATE DATABASE {} TEMPLATE template0 OWNER {} ENCODING {} LC_COLLATE {} LC_CTYPE {}').format(
             sql.Identifier(fresh), sql.Identifier(row[0]), sql.Literal(row[3]), sql.Literal(row[1]), sql.Literal(row[2]))
     try:
         admin.execute(create)
-    except coop_db.psycopg.Error as exc:
+    except db().psycopg.Error as exc:
         module.fail_json(msg='cannot create the database to restore into (%s): %s; the user needs CREATEDB'
-                             % (fresh, coop_db.error_text(exc)))
+                             % (fresh, db().error_text(exc)))
 
 
 def give_up(module, admin, loading, fresh, msg):
@@ -413,13 +446,13 @@ def give_up(module, admin, loading, fresh, msg):
     if loading is not None:
         loading.kill()
         coop_backup.finish(loading)
-    admin.execute(coop_db.sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(coop_db.sql.Identifier(fresh)))
+    admin.execute(db().sql.SQL('DROP DATABASE IF EXISTS {} WITH (FORCE)').format(db().sql.Identifier(fresh)))
     module.fail_json(msg=msg)
 
 
 def swap(module, admin, dbname, fresh, row, replaced):
     """Give the restored database the live one's name in one transaction."""
-    sql, psycopg = coop_db.sql, coop_db.psycopg
+    sql, psycopg = db().sql, db().psycopg
     try:
         if row is not None:
             admin.execute(sql.SQL('ALTER DATABASE {} WITH ALLOW_CONNECTIONS false').format(sql.Identifier(dbname)))
@@ -435,11 +468,11 @@ def swap(module, admin, dbname, fresh, row, replaced):
             admin.execute(sql.SQL('DROP DATABASE {} WITH (FORCE)').format(sql.Identifier(replaced)))
     except psycopg.Error as exc:
         module.fail_json(msg='restored into %s but could not swap it with %s: %s; rename them by hand (ALTER DATABASE '
-                             '... RENAME TO ...) once no session uses %s' % (fresh, dbname, coop_db.error_text(exc), dbname))
+                             '... RENAME TO ...) once no session uses %s' % (fresh, dbname, db().error_text(exc), dbname))
 
 
 def main():
-    argument_spec = coop_db.coop_db_argument_spec()
+    argument_spec = coop_db_settings.coop_db_argument_spec()
     argument_spec.update(
         state=dict(type='str', choices=['dump', 'restore'], default='dump'),
         dest_dir=dict(type='path', required=True),

@@ -178,7 +178,7 @@ def test_password_reaches_pg_dump_by_environment_not_argv(scratch_db, tmp_path):
     db = scratch_db()
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
-    for name in ('pg_dump', 'pg_restore'):  # record the argv and environment, then run the real tool
+    for name in ('pg_dump', 'pg_restore', 'psql'):  # record the argv and environment, then run the real tool
         wrapper = bin_dir / name
         wrapper.write_text('#!/bin/sh\necho "$@" >> %s/argv.txt\nenv >> %s/env.txt\nexec /usr/bin/%s "$@"\n'
                            % (tmp_path, tmp_path, name))
@@ -206,3 +206,17 @@ def test_compress_level(scratch_db, tmp_path):
     bad = dump(db, tmp_path / 'bad', compress_level=10)
     assert bad.get('failed') and 'compress_level is 10; give 0 (none) to 9' in bad['msg'], bad
     assert not (tmp_path / 'bad').exists()
+
+
+def test_dump_of_a_database_without_migrations_and_a_refused_login(scratch_db, tmp_path):
+    """The dump's facts come from psql: no SequelizeMeta names the dump 'none'; a refused login fails
+    before anything is written, naming the database and the fix, never the password."""
+    empty = scratch_db(schema=False)
+    taken = dump(empty, tmp_path / 'empty')
+    assert not taken.get('failed'), taken
+    assert taken['path'].endswith('__v1-abc__none.dump') and taken['last_migration'] == 'none'
+    wrong = 'not-the-password-5521'
+    refused = run_module('coop_backup', dict(login_args(empty), login_password=wrong, dest_dir=str(tmp_path / 'refused')))
+    assert refused.get('failed') and refused['msg'].startswith('cannot connect to PostgreSQL (database %s' % empty)
+    assert 'check the connection options' in refused['msg'] and wrong not in json.dumps(refused)
+    assert not (tmp_path / 'refused').exists()
