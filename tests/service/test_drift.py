@@ -7,11 +7,12 @@ import json
 import os
 import re
 import stat
+import subprocess
 import sys
 
 import yaml
 
-from tests.conftest import PG, ansible_playbook, pg_connect, pg_dump, play_recap, run_play
+from tests.conftest import ANSIBLE_PLAYBOOK, PG, ansible_playbook, pg_connect, pg_dump, play_recap, run_play
 from tests.fixtures import coop_schema
 
 REDIS_SECRET = 'drift-redis-secret-4417'
@@ -165,13 +166,22 @@ def test_orgs_by_variable_name(scratch_db, tmp_path):
     with pg_connect(db) as conn:
         coop_schema.add_org(conn, 'acme0000001', 'Acme Trust & Safety')
         coop_schema.add_org(conn, 'globex00001', 'Globex')
-    declared = [{'org': 'Acme Trust & Safety', 'settings': {'user_strike_ttl_days': '{{ 6 * 5 }}'}},
-                {'org': 'Globex', 'settings': {}}]
+    # A template and a vaulted value among the declared ones: both reach the module rendered.
+    (tmp_path / 'vault-pass').write_text('drift-vault-pass\n')
+    vaulted = subprocess.run([ANSIBLE_PLAYBOOK.replace('ansible-playbook', 'ansible-vault'), 'encrypt_string',
+                              '--vault-password-file', str(tmp_path / 'vault-pass'), '3'],
+                             capture_output=True, text=True, check=True).stdout
+    (tmp_path / 'declared.yml').write_text(
+        "declared:\n  - org: Acme Trust & Safety\n    settings:\n      user_strike_ttl_days: '{{ 6 * 5 }}'\n"
+        "  - org: Globex\n    settings:\n      moderator_safety_blur_level: %s\n"
+        % vaulted.strip().replace('\n', '\n        '))
     results = tmp_path / 'results.json'
-    rc, out = run_play(tmp_path, ORGS_VAR_PLAY, {'pg': PG, 'db': db, 'declared': declared, 'out': str(results)})
+    rc, out = run_play(tmp_path, ORGS_VAR_PLAY, {'pg': PG, 'db': db, 'out': str(results)},
+                       '-e', '@%s' % (tmp_path / 'declared.yml'), '--vault-password-file', str(tmp_path / 'vault-pass'))
     assert rc == 0, out[-3000:]
     compared_none, compared, orgs, both = json.loads(results.read_text())
     assert (compared_none, compared) == (0, 2)
     assert [(org['name'], org['changes']) for org in orgs] == [
-        ('Acme Trust & Safety', {'user_strike_ttl_days': {'before': 90, 'after': 30}})]
+        ('Acme Trust & Safety', {'user_strike_ttl_days': {'before': 90, 'after': 30}}),
+        ('Globex', {'moderator_safety_blur_level': {'before': 2, 'after': 3}})]
     assert both.startswith('orgs and orgs_var are both set')
