@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import gc
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
@@ -18,6 +19,10 @@ from ansible.plugins.action import ActionBase
 class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
+        # This worker is a fork that holds the whole inventory (200 orgs' declared settings); frozen, the
+        # garbage collector no longer walks it while the module is built (a full pass cost 0.1 s).
+        # The worker ends with this task.
+        gc.freeze()
         result = super(ActionModule, self).run(tmp, task_vars)
         args = dict(self._task.args)
         name = args.pop('orgs_var', None)
