@@ -1,10 +1,12 @@
 """Upgrade probe for the molecule test host: GET / and /api/v1/ready through nginx on loopback,
 each every 0.2 s in its own thread, until STOP_FILE exists or MAX_SECONDS pass (bounded).
+Usage: probe.py OUT STOP_FILE MAX_SECONDS [BASE_URL]   (BASE_URL default http://127.0.0.1)
 Writes a JSON summary to OUT: requests, failures of /, failures of ready by answer (e.g.
 "500 Unhealthy": Coop's CPU rule, which reads the whole machine's CPU, so on a shared test machine
 any load trips it), and the longest time between two successful ready answers."""
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -12,13 +14,22 @@ import urllib.error
 import urllib.request
 
 OUT, STOP_FILE, MAX_SECONDS = sys.argv[1], sys.argv[2], float(sys.argv[3])
+BASE = sys.argv[4] if len(sys.argv) > 4 else 'http://127.0.0.1'
+# The probe measures availability over loopback on the host itself, where the certificate's name
+# (coop_ui_url's host) is not the address requested: no verification (the checklist's tls check
+# verifies the certificate).
+CONTEXT = None
+if BASE.startswith('https://'):
+    CONTEXT = ssl.create_default_context()
+    CONTEXT.check_hostname = False
+    CONTEXT.verify_mode = ssl.CERT_NONE
 DEADLINE = time.monotonic() + MAX_SECONDS
 result = {'root': 0, 'root_failed': [], 'ready': 0, 'ready_failed': 0, 'ready_failed_by': {}, 'longest_ready_gap': 0.0}
 
 
 def status(path):
     try:
-        with urllib.request.urlopen('http://127.0.0.1' + path, timeout=5) as answer:
+        with urllib.request.urlopen(BASE + path, timeout=5, context=CONTEXT) as answer:
             answer.read()
             return answer.status
     except urllib.error.HTTPError as exc:
