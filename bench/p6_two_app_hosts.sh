@@ -22,7 +22,7 @@ sed -i 's/"coopFixtureRelease": "main"/"coopFixtureRelease": "main-a"/' "$OUT/a/
 printf 'coop_web:\n  hosts:\n    coop-multi-db:\n      coop_tls: self_signed\n' > "$OUT/web.yml"
 podman cp "$ROOT/extensions/molecule/default/files/probe.py" coop-multi-app1:/root/probe.py
 podman exec coop-multi-app1 rm -f /root/probe.stop /root/probe.json
-podman exec -d coop-multi-app1 python3 /root/probe.py /root/probe.json /root/probe.stop 1800 https://127.0.0.1
+podman exec -d coop-multi-app1 python3 /root/probe.py /root/probe.json /root/probe.stop 1800 https://127.0.0.1 >/dev/null
 molecule converge -s multi -- -i "$OUT/web.yml" -e coop_app_serial=1 -e "coop_release_src=$OUT/a" \
   >"$OUT/upgrade.log" 2>&1 || { grep -E -A25 'fatal:|FAILED!|ERROR' "$OUT/upgrade.log" | head -80; exit 1; }
 podman exec coop-multi-app1 touch /root/probe.stop
