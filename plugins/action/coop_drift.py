@@ -37,7 +37,7 @@ class ActionModule(ActionBase):
 
     def _render(self, value):
         """value with its templates rendered. Plain scalars and strings without template syntax are kept
-        as they are: rendering all of 200 orgs' 4,800 values costs ansible-core about 60 ms, this walk 5."""
+        as they are: rendering all of 200 orgs' 4,800 values costs ansible-core about 60 ms, this walk about 13."""
         if isinstance(value, Mapping):
             return dict((self._render(key), self._render(item)) for key, item in value.items())
         if isinstance(value, list):
