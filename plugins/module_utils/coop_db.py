@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: roost.coop contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PostgreSQL connection for the roost.coop modules: guarded psycopg 3 import, the common
-argument spec, and connection settings taken from module options or a Coop env file."""
+"""PostgreSQL connection for the roost.coop modules: guarded psycopg 3 import, connecting, and the
+shared queries. The argument spec and the connection settings live in coop_db_settings (no psycopg)
+and are offered here too."""
 
 from __future__ import absolute_import, division, print_function
 
