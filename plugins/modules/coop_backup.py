@@ -230,9 +230,12 @@ def open_db(module, settings, dbname=None):
     try:
         return db().psycopg.connect(autocommit=True, **dict(settings, dbname=dbname or settings['dbname']))
     except db().psycopg.Error as exc:
-        module.fail_json(msg='cannot connect to PostgreSQL (%s): %s; check the connection options or env_file'
-                             % (coop_db_settings.describe(dict(settings, dbname=dbname or settings['dbname'])),
-                                db().error_text(exc)))
+        cannot_connect(module, dict(settings, dbname=dbname or settings['dbname']), db().error_text(exc))
+
+
+def cannot_connect(module, settings, detail):
+    module.fail_json(msg='cannot connect to PostgreSQL (%s): %s; check the connection options or env_file'
+                         % (coop_db_settings.describe(settings), detail))
 
 
 # The database's size and its last recorded migration, read with psql: the dump needs no psycopg.
@@ -251,8 +254,7 @@ def dump_facts(module, settings):
     rc, out, err = module.run_command([tool(module, 'psql'), '-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1',
                                        '-f', '-'], data=FACTS_SQL, environ_update=libpq_env(settings))
     if rc == 2:
-        module.fail_json(msg='cannot connect to PostgreSQL (%s): %s; check the connection options or env_file'
-                             % (coop_db_settings.describe(settings), last_line(err)))
+        cannot_connect(module, settings, last_line(err))
     fields = out.strip('\n').split('\t')
     if rc != 0 or len(fields) != 2 or not fields[0].isdigit():
         module.fail_json(msg='cannot read the size of %s with psql (exit %s): %s' % (settings['dbname'], rc, last_line(err)))
