@@ -120,8 +120,9 @@ def pg_dump(dbname):
     return '\n'.join(line for line in out.splitlines() if not line.startswith(('\\restrict', '\\unrestrict')))
 
 
-def start_module(name, args, check=False, diff=False, env=None):
-    """Start plugins/modules/<name>.py as Ansible would, its arguments on stdin; returns the process."""
+def start_module(name, args, check=False, diff=False, env=None, wrapper=()):
+    """Start plugins/modules/<name>.py as Ansible would, its arguments on stdin, under the command
+    wrapper (argv before Python's) if any; returns the process."""
     module_args = dict(args)
     module_args['_ansible_check_mode'] = check
     module_args['_ansible_diff'] = diff
@@ -133,7 +134,8 @@ def start_module(name, args, check=False, diff=False, env=None):
     with tempfile.TemporaryFile('w+') as stdin:
         stdin.write(payload)
         stdin.seek(0)
-        return subprocess.Popen([sys.executable, '-m', 'ansible_collections.roost.coop.plugins.modules.%s' % name],
+        return subprocess.Popen(list(wrapper) + [sys.executable, '-m',
+                                                 'ansible_collections.roost.coop.plugins.modules.%s' % name],
                                 stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=child_env, cwd=ROOT)
 

@@ -18,6 +18,22 @@ from ansible_collections.roost.coop.plugins.module_utils.coop_db import (
 ROW_MISSING = 'absent'
 ITEM_KEYS = ('org', 'settings', 'ncmec')
 
+# These options can hold NCMEC credentials and header values. no_log keeps them out of the invocation
+# line AnsibleModule logs on the host (syslog, the journal); hide_only_secrets() then lets the other
+# values show in results and diffs.
+ORG_OPTIONS = dict(
+    org=dict(type='str'),
+    orgs=dict(type='list', elements='raw', no_log=True),
+    settings=dict(type='dict', no_log=True),
+    ncmec=dict(type='dict', no_log=True),
+)
+
+
+def hide_only_secrets(module):
+    """Narrow module.no_log_values (every value of a no_log option) to the login password; run() adds
+    the secrets inside settings and ncmec, connect() those of the env file."""
+    module.no_log_values = set(value for value in [module.params.get('login_password')] if value)
+
 
 def targets_from_params(params):
     """[(identifier, validated settings)] from org/orgs/settings, or raise catalog.SettingsError."""

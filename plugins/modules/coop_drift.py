@@ -139,7 +139,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 from ansible_collections.roost.coop.plugins.module_utils import coop_env_plan as envplan
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import coop_db_argument_spec
-from ansible_collections.roost.coop.plugins.module_utils.coop_org_apply import run
+from ansible_collections.roost.coop.plugins.module_utils.coop_org_apply import ORG_OPTIONS, hide_only_secrets, run
 
 KINDS = ('db', 'server', 'client')
 
@@ -186,19 +186,23 @@ def main():
         strict=dict(type='bool', default=False),
         validate=dict(type='str', default='none', choices=['none', 'production']),
         allow_insecure_ui_url=dict(type='bool', default=False),
-        orgs=dict(type='list', elements='raw', default=[]),
+        orgs=dict(ORG_OPTIONS['orgs'], default=[]),
         orgs_var=dict(type='str'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     # A comparison: the org settings' transaction is rolled back and no file is written, in any mode.
     module.check_mode = True
-    # As in coop_env: only secret values are hidden (set is no_log, which would hide every value).
-    module.no_log_values = set(value for value in [module.params['login_password']] if value)
+    # As in coop_env: only secret values are hidden (set and orgs are no_log, which would hide every value).
+    hide_only_secrets(module)
     env = [compare(module, kind, module.params['env_files'][kind]) for kind in KINDS if module.params['env_files'][kind]]
     orgs = []
     if module.params['orgs']:
         orgs = run(module, dict(org=None, orgs=module.params['orgs'], settings=None, ncmec=None))
-    module.exit_json(changed=False, env=env, orgs=[org for org in orgs if org['changed']], orgs_compared=len(orgs))
+    # The declared orgs stay out of the result's invocation: 200 of them would travel back through the
+    # controller's worker and main process and into the registered variable; orgs_compared counts them.
+    invocation = dict(module_args=dict((key, value) for key, value in module.params.items() if key != 'orgs'))
+    module.exit_json(changed=False, env=env, orgs=[org for org in orgs if org['changed']], orgs_compared=len(orgs),
+                     invocation=invocation)
 
 
 if __name__ == '__main__':

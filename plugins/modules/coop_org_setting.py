@@ -197,19 +197,15 @@ orgs:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import coop_db_argument_spec
-from ansible_collections.roost.coop.plugins.module_utils.coop_org_apply import diffs, run
+from ansible_collections.roost.coop.plugins.module_utils.coop_org_apply import ORG_OPTIONS, diffs, hide_only_secrets, run
 
 
 def main():
     argument_spec = coop_db_argument_spec()
-    argument_spec.update(
-        org=dict(type='str'),
-        orgs=dict(type='list', elements='raw'),
-        settings=dict(type='dict'),
-        ncmec=dict(type='dict'),
-    )
+    argument_spec.update(ORG_OPTIONS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            mutually_exclusive=[('org', 'orgs')], required_one_of=[('org', 'orgs')])
+    hide_only_secrets(module)
     results = run(module, module.params)
     changed = any(entry['changed'] for entry in results)
     result = dict(changed=changed, orgs=results)
