@@ -1,19 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright: roost.coop contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action for roost.coop.coop_drift: reads the variable O(orgs_var) names on the controller and runs the
-module with its value as O(orgs). ansible-core templates a task's arguments, keeps them on the task and
-sends them back with the result; by name, 200 declared orgs stay out of that round trip."""
+"""Action for roost.coop.coop_drift, on the controller: O(config_env_files) becomes O(env_files) with the
+values the roost.coop.config role writes, and the variable O(orgs_var) names becomes O(orgs); then the
+module runs on the host."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import gc
+import json
+import os
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible.template import trust_as_template
+
+# This collection's config role: its defaults and vars give the env values it writes.
+CONFIG_ROLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                           'roles', 'config')
+KINDS = ('db', 'server', 'client')
+# The module options the config role's variables give (a task's own value wins).
+FROM_CONFIG_ROLE = trust_as_template(
+    "{{ {'env_args': __coop_env_args, 'env_dir': coop_config_dir, 'validate': coop_config_validate,"
+    " 'strict': coop_config_strict | bool, 'allow_insecure_ui_url': coop_allow_insecure_ui_url | bool,"
+    " 'env_file': coop_settings_env_file | default(coop_config_dir ~ '/server.env')} }}")
 
 
 class ActionModule(ActionBase):
@@ -24,7 +37,7 @@ class ActionModule(ActionBase):
         # before the collector is back, the collection that would follow does not either (0.04 s).
         gc.disable()
         try:
-            return self._run(tmp, task_vars)
+            return self._run(tmp, task_vars or {})
         finally:
             gc.freeze()
             gc.enable()
@@ -32,15 +45,42 @@ class ActionModule(ActionBase):
     def _run(self, tmp, task_vars):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = dict(self._task.args)
+        kinds = args.pop('config_env_files', None)
+        if kinds is not None:
+            if args.get('env_files'):
+                raise AnsibleActionFail('env_files and config_env_files are both set; give the env values, or the '
+                                        'files whose values the config role gives, not both')
+            args.update(self._config_role_args(kinds, task_vars))
         name = args.pop('orgs_var', None)
         if name:
             if args.get('orgs'):
                 raise AnsibleActionFail('orgs and orgs_var are both set; give the orgs or the name of the variable '
                                         'that holds them, not both')
             # An undefined variable is no orgs, as coop_orgs | default([]) would be.
-            args['orgs'] = self._render((task_vars or {}).get(name, []))
+            # As JSON text: the module then copies and walks one value, not every value of 200 orgs.
+            args['orgs'] = json.dumps(self._render(task_vars.get(name, [])), default=str)
         result.update(self._execute_module(module_name='roost.coop.coop_drift', module_args=args, task_vars=task_vars))
         return result
+
+    def _config_role_args(self, kinds, task_vars):
+        """env_files (the kinds given) and the options FROM_CONFIG_ROLE names that the task does not give,
+        rendered as the config role would on this host. Its defaults rank below the host's variables and
+        its vars (internal names only) above, as when the role runs; loading the files is cheaper than
+        importing the role (its argument specs, handlers and a role per task: 0.07 s of a run)."""
+        if not isinstance(kinds, list) or not set(kinds) <= set(KINDS):
+            raise AnsibleActionFail('config_env_files must be a list of %s (got %r)' % (', '.join(KINDS), kinds))
+        variables = {}
+        for part in ('defaults', None, 'vars'):
+            if part is None:
+                variables.update(task_vars)
+                continue
+            loaded = self._loader.load_from_file(os.path.join(CONFIG_ROLE, part, 'main.yml'), trusted_as_template=True)
+            variables.update(loaded or {})
+        values = self._templar.copy_with_new_env(available_variables=variables).template(FROM_CONFIG_ROLE)
+        env_args = values.pop('env_args')
+        out = dict((key, value) for key, value in values.items() if key not in self._task.args)
+        out['env_files'] = dict((kind, env_args[kind]) for kind in kinds)
+        return out
 
     def _render(self, value):
         """value with its templates rendered. Plain scalars and strings without template syntax are kept

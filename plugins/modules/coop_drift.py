@@ -80,9 +80,20 @@ options:
     description:
       - The declared C(coop_orgs), as M(roost.coop.coop_org_setting) O(roost.coop.coop_org_setting#module:orgs)
         takes them. Empty or not given, no database is read.
-    type: list
-    elements: raw
+      - A list, or the list as JSON text, which is how the action passes the value of O(orgs_var) - ansible-core
+        copies and walks a list option value by value, a text once.
+    type: raw
     default: []
+  config_env_files:
+    description:
+      - Compare these env files with what the M(roost.coop.config) role writes on this host, instead of
+        O(env_files). On the controller, the action renders the role's values from its defaults and vars
+        and the host's variables, the same values the role's tasks write.
+      - Also gives O(env_dir), O(validate), O(strict), O(allow_insecure_ui_url) and O(env_file) from the
+        role's variables (C(coop_config_dir) and so on), unless the task gives them.
+    type: list
+    elements: str
+    choices: [db, server, client]
   orgs_var:
     description:
       - The name of a variable that holds the declared C(coop_orgs), read on the controller; instead of O(orgs).
@@ -105,10 +116,9 @@ EXAMPLES = r'''
     orgs: "{{ coop_orgs }}"
   check_mode: true
 
-- name: The same with 200 orgs declared, by the variable's name
+- name: The env files the config role writes, and 200 orgs declared, by the variable's name
   roost.coop.coop_drift:
-    env_dir: /etc/coop
-    env_files: {}
+    config_env_files: [db, server, client]
     orgs_var: coop_orgs
   check_mode: true
 '''
@@ -131,6 +141,7 @@ orgs_compared:
   type: int
 '''
 
+import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -139,7 +150,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 from ansible_collections.roost.coop.plugins.module_utils import coop_env_plan as envplan
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import coop_db_argument_spec
-from ansible_collections.roost.coop.plugins.module_utils.coop_org_apply import ORG_OPTIONS, hide_only_secrets, run
+from ansible_collections.roost.coop.plugins.module_utils.coop_org_apply import hide_only_secrets, run
 
 KINDS = ('db', 'server', 'client')
 
@@ -174,6 +185,18 @@ def compare(module, kind, spec):
     return dict(path=path, changes=envplan.key_changes(current, wanted, changed, removed))
 
 
+def declared_orgs(module, value):
+    """The orgs option as a list (given as a list, or as JSON text of one)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError as exc:
+            module.fail_json(msg='orgs is text but not JSON (%s); give the list of orgs, as coop_orgs declares it' % exc)
+    if not isinstance(value, list):
+        module.fail_json(msg='orgs must be a list of orgs, as coop_orgs declares it (got %s)' % type(value).__name__)
+    return value
+
+
 def main():
     argument_spec = coop_db_argument_spec()
     argument_spec.update(
@@ -186,8 +209,9 @@ def main():
         strict=dict(type='bool', default=False),
         validate=dict(type='str', default='none', choices=['none', 'production']),
         allow_insecure_ui_url=dict(type='bool', default=False),
-        orgs=dict(ORG_OPTIONS['orgs'], default=[]),
+        orgs=dict(type='raw', default=[], no_log=True),
         orgs_var=dict(type='str'),
+        config_env_files=dict(type='list', elements='str', choices=list(KINDS)),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     # A comparison: the org settings' transaction is rolled back and no file is written, in any mode.
@@ -195,9 +219,8 @@ def main():
     # As in coop_env: only secret values are hidden (set and orgs are no_log, which would hide every value).
     hide_only_secrets(module)
     env = [compare(module, kind, module.params['env_files'][kind]) for kind in KINDS if module.params['env_files'][kind]]
-    orgs = []
-    if module.params['orgs']:
-        orgs = run(module, dict(org=None, orgs=module.params['orgs'], settings=None, ncmec=None))
+    declared = declared_orgs(module, module.params['orgs'])
+    orgs = run(module, dict(org=None, orgs=declared, settings=None, ncmec=None)) if declared else []
     # The declared orgs stay out of the result's invocation: 200 of them would travel back through the
     # controller's worker and main process and into the registered variable; orgs_compared counts them.
     invocation = dict(module_args=dict((key, value) for key, value in module.params.items() if key != 'orgs'))

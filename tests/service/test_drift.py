@@ -10,9 +10,10 @@ import stat
 import subprocess
 import sys
 
+import pytest
 import yaml
 
-from tests.conftest import ANSIBLE_PLAYBOOK, PG, ansible_playbook, pg_connect, pg_dump, play_recap, run_play
+from tests.conftest import ANSIBLE_PLAYBOOK, PG, ansible_playbook, pg_connect, pg_dump, play_recap, run_module, run_play
 from tests.fixtures import coop_schema
 
 REDIS_SECRET = 'drift-redis-secret-4417'
@@ -63,7 +64,8 @@ def edit_env(path, key, value):
     path.write_text('\n'.join(lines + ['%s=%s' % (key, value)]) + '\n')
 
 
-def test_drift_report(scratch_db, tmp_path):
+def converged(scratch_db, tmp_path):
+    """(database, inventory, config dir) after the config and settings roles ran on localhost."""
     db = scratch_db(shape=coop_schema.SHAPE_NEW)
     with pg_connect(db) as conn:
         coop_schema.add_org(conn, 'acme0000001', 'Acme Trust & Safety')
@@ -73,6 +75,11 @@ def test_drift_report(scratch_db, tmp_path):
     play.write_text(CONVERGE)
     proc = ansible_playbook(play, inventory=inv)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    return db, inv, config_dir
+
+
+def test_drift_report(scratch_db, tmp_path):
+    db, inv, config_dir = converged(scratch_db, tmp_path)
 
     report_path = tmp_path / 'drift.json'
     report_path.write_text('old report\n')
@@ -83,8 +90,9 @@ def test_drift_report(scratch_db, tmp_path):
     assert json.loads(report_path.read_text()) == {'drift': False, 'orgs': {}, 'env': {}}
     assert stat.S_IMODE(report_path.stat().st_mode) == 0o600
     assert play_recap(out)['changed'] == 0
-    # One module run on the host (coop_drift, the orgs by the variable's name); the report on the controller.
-    assert tasks(out) == ['roost.coop.config : Compare the env files and org settings with the declared values',
+    # One module run on the host (coop_drift, the config role's env values and the orgs by the variable's
+    # name, without importing the role); the report on the controller.
+    assert tasks(out) == ['Compare the env files and org settings with the declared values',
                           'Build the drift report, write it on the controller, fail when anything drifted']
 
     with pg_connect(db) as conn:
@@ -185,3 +193,65 @@ def test_orgs_by_variable_name(scratch_db, tmp_path):
         ('Acme Trust & Safety', {'user_strike_ttl_days': {'before': 90, 'after': 30}}),
         ('Globex', {'moderator_safety_blur_level': {'before': 2, 'after': 3}})]
     assert both.startswith('orgs and orgs_var are both set')
+
+
+CONFIG_ENV_PLAY = """
+- hosts: coop_app
+  gather_facts: false
+  check_mode: true
+  vars:
+    coop_api_port: 9999
+  tasks:
+    - name: The config role's server.env values; a play variable ranks above the role's default
+      roost.coop.coop_drift:
+        config_env_files: [server]
+      register: play_var
+    - name: The task's own env_dir wins over coop_config_dir
+      roost.coop.coop_drift:
+        config_env_files: [client]
+        env_dir: "{{ empty_dir }}"
+      register: own_dir
+    - name: An unknown kind
+      roost.coop.coop_drift:
+        config_env_files: [server, worker]
+      ignore_errors: true
+      register: unknown
+    - name: Both env_files and config_env_files
+      roost.coop.coop_drift:
+        config_env_files: [server]
+        env_files: {server: {set: {PORT: '1'}}}
+      ignore_errors: true
+      register: both
+    - name: Keep the results
+      ansible.builtin.copy:
+        content: "{{ [play_var.env, own_dir.env, unknown.msg, both.msg] | to_json }}"
+        dest: "{{ out }}"
+        mode: '0600'
+      check_mode: false
+"""
+
+
+def test_config_env_files(scratch_db, tmp_path):
+    """config_env_files: the values the config role wrote compare equal (test_drift_report), a play variable
+    ranks above the role's defaults, the task's own options win, bad input is refused with the fix."""
+    _db, inv, config_dir = converged(scratch_db, tmp_path)
+    (tmp_path / 'empty').mkdir()
+    play = tmp_path / 'config-env.yml'
+    results = tmp_path / 'results.json'
+    play.write_text(CONFIG_ENV_PLAY)
+    proc = ansible_playbook(play, '-e', 'empty_dir=%s out=%s' % (tmp_path / 'empty', results), inventory=inv)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    play_var, own_dir, unknown, both = json.loads(results.read_text())
+    assert play_var == [{'path': str(config_dir / 'server.env'), 'changes': {'PORT': {'before': '8080', 'after': '9999'}}}]
+    assert own_dir == [{'path': str(tmp_path / 'empty' / 'client.env'),
+                        'changes': {'VITE_UI_URL': {'before': None, 'after': 'https://coop.example.org'}}}]
+    assert unknown.startswith('config_env_files must be a list of db, server, client'), unknown
+    assert both.startswith('env_files and config_env_files are both set'), both
+
+
+@pytest.mark.parametrize('orgs, words', [('[{"org": "Acme"', 'orgs is text but not JSON'),
+                                         ('{"org": "Acme"}', 'orgs must be a list of orgs'),
+                                         (5, 'orgs must be a list of orgs')])
+def test_orgs_that_are_no_list_refused(tmp_path, orgs, words):
+    result = run_module('coop_drift', dict(orgs=orgs, env_dir=str(tmp_path), login_host='127.0.0.1'), check=True)
+    assert result.get('failed') and result['msg'].startswith(words), result
