@@ -185,15 +185,24 @@ def compare(module, kind, spec):
     return dict(path=path, changes=envplan.key_changes(current, wanted, changed, removed))
 
 
+def without_orgs(module):
+    """The result's invocation without the declared orgs. 200 of them would travel back through the
+    controller's worker and main process into the registered variable; and before they are parsed, the
+    secrets inside them are not yet known to be masked. orgs_compared counts them."""
+    return dict(module_args=dict((key, value) for key, value in module.params.items() if key != 'orgs'))
+
+
 def declared_orgs(module, value):
     """The orgs option as a list (given as a list, or as JSON text of one)."""
     if isinstance(value, str):
         try:
             value = json.loads(value) if value.strip() else []
         except ValueError as exc:
-            module.fail_json(msg='orgs is text but not JSON (%s); give the list of orgs, as coop_orgs declares it' % exc)
+            module.fail_json(msg='orgs is text but not JSON (%s); give the list of orgs, as coop_orgs declares it' % exc,
+                             invocation=without_orgs(module))
     if not isinstance(value, list):
-        module.fail_json(msg='orgs must be a list of orgs, as coop_orgs declares it (got %s)' % type(value).__name__)
+        module.fail_json(msg='orgs must be a list of orgs, as coop_orgs declares it (got %s)' % type(value).__name__,
+                         invocation=without_orgs(module))
     return value
 
 
@@ -221,11 +230,8 @@ def main():
     env = [compare(module, kind, module.params['env_files'][kind]) for kind in KINDS if module.params['env_files'][kind]]
     declared = declared_orgs(module, module.params['orgs'])
     orgs = run(module, dict(org=None, orgs=declared, settings=None, ncmec=None)) if declared else []
-    # The declared orgs stay out of the result's invocation: 200 of them would travel back through the
-    # controller's worker and main process and into the registered variable; orgs_compared counts them.
-    invocation = dict(module_args=dict((key, value) for key, value in module.params.items() if key != 'orgs'))
     module.exit_json(changed=False, env=env, orgs=[org for org in orgs if org['changed']], orgs_compared=len(orgs),
-                     invocation=invocation)
+                     invocation=without_orgs(module))
 
 
 if __name__ == '__main__':

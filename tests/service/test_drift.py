@@ -249,9 +249,11 @@ def test_config_env_files(scratch_db, tmp_path):
     assert both.startswith('env_files and config_env_files are both set'), both
 
 
-@pytest.mark.parametrize('orgs, words', [('[{"org": "Acme"', 'orgs is text but not JSON'),
-                                         ('{"org": "Acme"}', 'orgs must be a list of orgs'),
+@pytest.mark.parametrize('orgs, words', [('[{"org": "Acme", "ncmec": {"password": "unparsed-pw-313"}', 'orgs is text but not JSON'),
+                                         ('{"org": "Acme", "ncmec": {"password": "unparsed-pw-313"}}', 'orgs must be a list of orgs'),
                                          (5, 'orgs must be a list of orgs')])
 def test_orgs_that_are_no_list_refused(tmp_path, orgs, words):
+    """Refused with the fix; the unparsed text, credentials and all, stays out of the result."""
     result = run_module('coop_drift', dict(orgs=orgs, env_dir=str(tmp_path), login_host='127.0.0.1'), check=True)
     assert result.get('failed') and result['msg'].startswith(words), result
+    assert 'unparsed-pw-313' not in json.dumps(result)
