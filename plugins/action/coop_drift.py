@@ -16,7 +16,13 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible.template import trust_as_template
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core before 2.19 templates any string
+
+    def trust_as_template(value):
+        return value
 
 # This collection's config role: its defaults and vars give the env values it writes.
 CONFIG_ROLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -69,18 +75,23 @@ class ActionModule(ActionBase):
         importing the role (its argument specs, handlers and a role per task: 0.07 s of a run)."""
         if not isinstance(kinds, list) or not set(kinds) <= set(KINDS):
             raise AnsibleActionFail('config_env_files must be a list of %s (got %r)' % (', '.join(KINDS), kinds))
-        variables = {}
-        for part in ('defaults', None, 'vars'):
-            if part is None:
-                variables.update(task_vars)
-                continue
-            loaded = self._loader.load_from_file(os.path.join(CONFIG_ROLE, part, 'main.yml'), trusted_as_template=True)
-            variables.update(loaded or {})
+        variables = self._role_file('defaults')
+        variables.update(task_vars)
+        variables.update(self._role_file('vars'))
         values = self._templar.copy_with_new_env(available_variables=variables).template(FROM_CONFIG_ROLE)
         env_args = values.pop('env_args')
         out = dict((key, value) for key, value in values.items() if key not in self._task.args)
         out['env_files'] = dict((kind, env_args[kind]) for kind in kinds)
         return out
+
+    def _role_file(self, part):
+        """The config role's <part>/main.yml as a dict, its strings templates (as the role's own are)."""
+        path = os.path.join(CONFIG_ROLE, part, 'main.yml')
+        try:
+            loaded = self._loader.load_from_file(path, trusted_as_template=True)
+        except TypeError:  # ansible-core before 2.19 has no trust marks
+            loaded = self._loader.load_from_file(path)
+        return dict(loaded or {})
 
     def _render(self, value):
         """value with its templates rendered. Plain scalars and strings without template syntax are kept
