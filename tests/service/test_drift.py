@@ -257,3 +257,40 @@ def test_orgs_that_are_no_list_refused(tmp_path, orgs, words):
     result = run_module('coop_drift', dict(orgs=orgs, env_dir=str(tmp_path), login_host='127.0.0.1'), check=True)
     assert result.get('failed') and result['msg'].startswith(words), result
     assert 'unparsed-pw-313' not in json.dumps(result)
+
+
+WEB_CONVERGE = """
+- hosts: coop_web
+  gather_facts: false
+  roles:
+    - role: roost.coop.config
+      coop_config_env_files: [client]
+"""
+
+
+def test_web_only_host(scratch_db, tmp_path):
+    """A host only in coop_web is compared on its client.env alone (as site.yml writes it there), and the
+    report names that host when its file drifts."""
+    _db, inv, _config_dir = converged(scratch_db, tmp_path)
+    data = yaml.safe_load(inv.read_text())
+    web_dir = tmp_path / 'web-etc'
+    data['all']['children']['coop_web']['hosts'] = {'web-only': {
+        'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable, 'coop_config_dir': str(web_dir),
+        'coop_ui_url': 'https://coop.example.org', 'coop_user': 'root', 'coop_group': 'root',
+        'coop_config_manage_user': False}}
+    inv.write_text(yaml.safe_dump(data))
+    play = tmp_path / 'web.yml'
+    play.write_text(WEB_CONVERGE)
+    proc = ansible_playbook(play, inventory=inv)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert [name for name in os.listdir(str(web_dir)) if name.endswith('.env')] == ['client.env']
+
+    rc, out = drift(inv)
+    assert rc == 0, out[-3000:]
+    assert play_recap(out, 'web-only')['failed'] == 0 and play_recap(out, 'web-only')['ok'] == 1
+
+    edit_env(web_dir / 'client.env', 'VITE_UI_URL', 'https://web-edit.example.org')
+    rc, out = drift(inv)
+    assert rc == 2, out[-3000:]
+    assert json.loads((tmp_path / 'drift.json').read_text())['env'] == {'web-only': {str(web_dir / 'client.env'): {
+        'VITE_UI_URL': {'declared': 'https://coop.example.org', 'live': 'https://web-edit.example.org'}}}}
