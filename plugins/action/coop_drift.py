@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.roost.coop.plugins.module_utils.coop_env_catalog import KINDS
+
 try:
     from ansible.template import trust_as_template
 except ImportError:  # ansible-core before 2.19 templates any string
@@ -27,7 +29,6 @@ except ImportError:  # ansible-core before 2.19 templates any string
 # This collection's config role: its defaults and vars give the env values it writes.
 CONFIG_ROLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                            'roles', 'config')
-KINDS = ('db', 'server', 'client')
 # The module options the config role's variables give (a task's own value wins).
 FROM_CONFIG_ROLE = trust_as_template(
     "{{ {'env_args': __coop_env_args, 'env_dir': coop_config_dir, 'validate': coop_config_validate,"

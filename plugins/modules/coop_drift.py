@@ -150,9 +150,8 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.roost.coop.plugins.module_utils import coop_dotenv as dotenv
 from ansible_collections.roost.coop.plugins.module_utils import coop_env_plan as envplan
 from ansible_collections.roost.coop.plugins.module_utils.coop_db import coop_db_argument_spec
+from ansible_collections.roost.coop.plugins.module_utils.coop_env_catalog import KINDS
 from ansible_collections.roost.coop.plugins.module_utils.coop_org_apply import hide_only_secrets, run
-
-KINDS = ('db', 'server', 'client')
 
 
 def live_text(module, path):
