@@ -194,19 +194,38 @@ run_lanes() {
   local lanes lane lane_failed
   lanes=$(mktemp -d)
   export MOLECULE_FIXTURE_CPU_LIMIT=${MOLECULE_FIXTURE_CPU_LIMIT:-1.01}
-  { run_stage molecule-default stage_molecule default; echo "${failed[*]}" > "$lanes/1"; } 2>&1 | sed -u 's/^/[1] /' &
+  { run_stage molecule-default stage_molecule default; echo "${failed[*]}" > "$lanes/1"; } 2>&1 \
+    | sed -u 's/^/[1] /' | tee "$lanes/1.log" &
   { run_stage molecule-multi stage_molecule multi; run_stage molecule-compose stage_molecule compose
     run_stages sanity lint integration pytest
-    echo "${failed[*]}" > "$lanes/2"; } 2>&1 | sed -u 's/^/[2] /' &
+    echo "${failed[*]}" > "$lanes/2"; } 2>&1 | sed -u 's/^/[2] /' | tee "$lanes/2.log" &
   wait
   for lane in 1 2; do
     [ -f "$lanes/$lane" ] || { failed+=("lane$lane"); continue; }
     read -ra lane_failed < "$lanes/$lane"
     failed+=("${lane_failed[@]}")
   done
-  rm -rf "$lanes"
   run_stage molecule-cleanup molecule_cleanup
   run_stages readme install
+  [ ${#failed[@]} -eq 0 ] || failure_lines "$lanes"/1.log "$lanes"/2.log
+  rm -rf "$lanes"
+}
+
+# A lane's failure is far above the end of the output: the failed stages' failing lines again, last
+# (a task that failed and was not ignored, an assertion, a test), with the lines that follow them.
+failure_lines() {
+  echo "=== what failed in the lanes"
+  awk '/=== stage: / { n = 0 }
+    { line[++n] = $0 }
+    /=== stage [a-z-]+: FAILED/ {
+      for (i = 1; i <= n; i++) {
+        if (line[i] !~ /fatal: |FAILED!|failed=[1-9]|\] E  |Error|ERROR/) continue
+        ignored = 0
+        for (j = i + 1; j <= i + 12 && j <= n && line[j] !~ /TASK \[/; j++) if (line[j] ~ /\.\.\.ignoring/) ignored = 1
+        if (!ignored) for (j = i; j <= i + 12 && j <= n; j++) if (!(j in shown)) { print line[j]; shown[j] = 1 }
+      }
+      delete shown; n = 0
+    }' "$@" | tail -150
 }
 
 if [ $# -eq 0 ]; then run_lanes; else run_stages "${STAGES[@]}"; fi
