@@ -452,6 +452,11 @@ def _parse(text):
             found, (stop, dummy) = _readers(text)
             raise EnvFileError(_disagree(lineno, match.group(3), found, stop, 'the quote opening this value is not '
                                          'closed on its line, which the env file readers read differently'))
+        if match.group(2) and raw == '':
+            raise EnvFileError('line %d%s: export before an empty value, whose name Node --env-file reads as '
+                               '"export %s" while docker compose reads %s; remove the export (Coop\'s env files '
+                               'need none) or give a value. Nothing was read from this file'
+                               % (lineno, _describe(match.group(3)), match.group(3), match.group(3)))
         value = _decode(raw)
         portable = (_portable(raw, value) and not match.group(1) and not match.group(2)
                     and KEY_RE.match(match.group(3)) is not None and '=' + raw == _strip_eol(line)[len(match.group(3)):])

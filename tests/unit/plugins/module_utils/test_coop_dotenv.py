@@ -44,6 +44,8 @@ DISAGREEMENTS = [
     ("A=x\rB=1\n", 1),                # lone CR: a line break for systemd only
     ("A=`x\nB=`\n", 1),               # Node closes backquotes on a later line
     ("A=1\nB='z", 2),                 # unclosed at the end: compose refuses, Node keeps the quote
+    ("B=1\nexport A=\n", 2),          # an empty value: Node keeps export in the name
+    ("export A= \t\r\n", 1),          # ... and after blanks (compose reads A)
 ]
 # Files all three read alike, and what they read.
 AGREEMENTS = [
