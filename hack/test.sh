@@ -186,18 +186,18 @@ run_stages() {
 }
 
 # The whole suite in two lanes (most of a molecule run is waiting on podman and systemd, so two
-# lanes on two cores take far less than one after the other): molecule `default` | molecule
-# `multi`, molecule `compose`, sanity, lint, integration, pytest. Then readme and install, alone (the readme's deploy
+# lanes on two cores take far less than one after the other): molecule `default`, sanity, lint,
+# integration | molecule `multi`, molecule `compose`, pytest. Then readme and install, alone (the readme's deploy
 # meets Coop's ready check, which fails above 75 % CPU). The molecule hosts share the machine, so
 # their fixture's limit is raised (the probe's ready gap is only printed; bench/ measures it).
 run_lanes() {
   local lanes lane lane_failed
   lanes=$(mktemp -d)
   export MOLECULE_FIXTURE_CPU_LIMIT=${MOLECULE_FIXTURE_CPU_LIMIT:-1.01}
-  { run_stage molecule-default stage_molecule default; echo "${failed[*]}" > "$lanes/1"; } 2>&1 \
-    | sed -u 's/^/[1] /' | tee "$lanes/1.log" &
+  { run_stage molecule-default stage_molecule default; run_stages sanity lint integration
+    echo "${failed[*]}" > "$lanes/1"; } 2>&1 | sed -u 's/^/[1] /' | tee "$lanes/1.log" &
   { run_stage molecule-multi stage_molecule multi; run_stage molecule-compose stage_molecule compose
-    run_stages sanity lint integration pytest
+    run_stages pytest
     echo "${failed[*]}" > "$lanes/2"; } 2>&1 | sed -u 's/^/[2] /' | tee "$lanes/2.log" &
   wait
   for lane in 1 2; do
