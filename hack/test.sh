@@ -87,7 +87,7 @@ molecule_cleanup() {
 
 stage_pytest() {
   # Strict: a skipped test fails the stage (tests/conftest.py), so a missing tool cannot pass as a skip.
-  COOP_TESTS_STRICT=1 python -m pytest -q -rs tests/unit tests/service -p no:cacheprovider
+  COOP_TESTS_STRICT=1 python -m pytest -q -rs --durations=12 tests/unit tests/service -p no:cacheprovider
 }
 
 # The shell commands of the README's code blocks, one per line, as a user on the README's own
