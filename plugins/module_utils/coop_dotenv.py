@@ -355,6 +355,11 @@ def _describe(key):
     return ' (%s)' % key if key and re.match(r'^[A-Za-z_][A-Za-z0-9_.]*$', key) else ''
 
 
+def _inert(line):
+    """A line no reader reads anything from: blank, or a comment from its first column."""
+    return line.strip(' \t\r\n') == '' or line.startswith('#')
+
+
 def _check_structure(text, lines, spans):
     """Refuse text when the readers disagree on which lines form a statement (EnvFileError naming
     the line and key, never a value)."""
@@ -374,6 +379,8 @@ def _check_structure(text, lines, spans):
                                    'variable and the other readers ignore or append; remove it' % (first, _describe(key)))
             if last != first and spans.get(first) != last:
                 if reader == 'systemd' and key is None:
+                    if all(_inert(line) for line in lines[first:last]):
+                        continue  # it skips only lines the others read nothing from
                     raise EnvFileError('line %d: a comment that ends with a backslash, which makes systemd skip line %d '
                                        'too while Node and docker compose read it; remove the backslash'
                                        % (first, first + 1))
