@@ -356,8 +356,8 @@ def _describe(key):
 
 
 def _inert(line):
-    """A line no reader reads anything from: blank, or a comment from its first column."""
-    return line.strip(' \t\r\n') == '' or line.startswith('#')
+    """A line no reader reads a value from: no =, or a comment from its first column."""
+    return '=' not in line or line.startswith('#')
 
 
 def _check_structure(text, lines, spans):

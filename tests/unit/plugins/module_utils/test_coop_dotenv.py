@@ -55,8 +55,10 @@ AGREEMENTS = [
     ('A=1\x0bB=production\nC=x\x0cB=old\n', {'A': '1\x0bB=production', 'C': 'x\x0cB=old'}),
     ('A=x\x85B=1\u2028C=2\u2029\x1cD\n', {'A': 'x\x85B=1\u2028C=2\u2029\x1cD'}),
     ('A=x\r\nB=y\r\n', {'A': 'x', 'B': 'y'}),
-    # systemd skips the line after a comment ending in a backslash: harmless when it is blank or a comment
+    # systemd skips the line after a comment ending in a backslash: harmless when it is blank, a
+    # comment or has no =
     ('# note \\\n\nB=1\n', {'B': '1'}),
+    ('# note \\\nA\nB=1\n', {'B': '1'}),
     ('# note \\\n# more \\\n \t\nB=1\n', {'B': '1'}),
 ]
 
